@@ -1,0 +1,1 @@
+"""Digit Recognizer desktop: the Qt side of the product."""

@@ -1,0 +1,92 @@
+"""The one stroke renderer: the canvas, evaluation and training all draw with it.
+
+It draws what the phone draws: white, 10 px wide, round caps and joins,
+antialiased, on black; a one-point stroke is a dot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+
+CANVAS_SIZE = 375
+BRUSH_WIDTH = 10.0
+
+Point = tuple[float, float]
+
+
+def brush_pen(width: float = BRUSH_WIDTH) -> QPen:
+    pen = QPen(QColor(255, 255, 255), width)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def stroke_path(stroke: Sequence[Point]) -> QPainterPath:
+    path = QPainterPath(QPointF(*stroke[0]))
+    for point in stroke[1:]:
+        path.lineTo(*point)
+    return path
+
+
+def paint_strokes(painter: QPainter, strokes: Sequence[Sequence[Point]], width: float = BRUSH_WIDTH) -> None:
+    """Draw strokes in canvas units with whatever transform `painter` has."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(brush_pen(width))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for stroke in strokes:
+        if not stroke:
+            continue
+        if len(stroke) == 1 or all(point == stroke[0] for point in stroke):
+            # A zero-length path draws nothing; a round-capped point is the dot.
+            painter.drawPoint(QPointF(*stroke[0]))
+        else:
+            painter.drawPath(stroke_path(stroke))
+
+
+def new_canvas_image(side: int = CANVAS_SIZE) -> QImage:
+    image = QImage(side, side, QImage.Format.Format_Grayscale8)
+    image.fill(0)
+    return image
+
+
+def paint_background(painter: QPainter, background: QImage | None) -> None:
+    if background is not None:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(QRectF(0, 0, CANVAS_SIZE, CANVAS_SIZE), background)
+
+
+def render_image(strokes: Sequence[Sequence[Point]], background: QImage | None = None,
+                 scale: float = 1.0, width: float = BRUSH_WIDTH) -> QImage:
+    """The canvas as a square grayscale image of CANVAS_SIZE * scale pixels."""
+    image = new_canvas_image(round(CANVAS_SIZE * scale))
+    painter = QPainter(image)
+    painter.scale(scale, scale)
+    paint_background(painter, background)
+    paint_strokes(painter, strokes, width)
+    painter.end()
+    return image
+
+
+def image_to_array(image: QImage) -> np.ndarray:
+    """A Grayscale8 QImage as a (height, width) uint8 array (a copy)."""
+    gray = image if image.format() == QImage.Format.Format_Grayscale8 else image.convertToFormat(
+        QImage.Format.Format_Grayscale8)
+    buffer = np.frombuffer(gray.constBits(), dtype=np.uint8)
+    rows = buffer.reshape(gray.height(), gray.bytesPerLine())
+    return rows[:, : gray.width()].copy()
+
+
+def array_to_image(array: np.ndarray) -> QImage:
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    height, width = array.shape
+    return QImage(array.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+
+
+def render_strokes(strokes: Sequence[Sequence[Point]], background: QImage | None = None,
+                   width: float = BRUSH_WIDTH) -> np.ndarray:
+    """The 375x375 uint8 bitmap the phone would hold for these strokes."""
+    return image_to_array(render_image(strokes, background, width=width))

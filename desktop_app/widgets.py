@@ -1,0 +1,118 @@
+"""Small display widgets: the probability bars and the model's-eye view."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from desktop_app.render import array_to_image
+
+ACCENT = QColor(10, 132, 255)  # the top class
+SECOND = QColor(255, 159, 10)  # the other engine, when comparing
+BAR = QColor(142, 142, 147)
+
+
+class ProbabilityBars(QWidget):
+    """Ten bars, 0-9, with percentages; the top one highlighted. An optional
+    second series (the other engine) is drawn under each bar."""
+
+    ROW = 26
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.primary: np.ndarray | None = None
+        self.secondary: np.ndarray | None = None
+        self.primary_name, self.secondary_name = "", ""
+        self.setMinimumSize(240, self.ROW * 10 + 24)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, self.ROW * 10 + 24)
+
+    def set_probabilities(self, primary: np.ndarray | None, secondary: np.ndarray | None = None,
+                          primary_name: str = "", secondary_name: str = "") -> None:
+        self.primary = None if primary is None else np.asarray(primary, dtype=np.float64)
+        self.secondary = None if secondary is None else np.asarray(secondary, dtype=np.float64)
+        self.primary_name, self.secondary_name = primary_name, secondary_name
+        self.update()
+
+    def percentages(self) -> list[float]:
+        """The percentages shown, one decimal each."""
+        return [] if self.primary is None else [round(100 * p, 1) for p in self.primary]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text = self.palette().windowText().color()
+        font = QFont(self.font())
+        painter.setFont(font)
+        label_width, value_width = 22, 60
+        track_width = max(self.width() - label_width - value_width - 8, 10)
+        top = int(np.argmax(self.primary)) if self.primary is not None else -1
+        for digit in range(10):
+            y = digit * self.ROW + 2
+            painter.setPen(text)
+            bold = QFont(font)
+            bold.setBold(digit == top)
+            painter.setFont(bold)
+            painter.drawText(QRectF(0, y, label_width, self.ROW - 6), Qt.AlignmentFlag.AlignCenter, str(digit))
+            track = QRectF(label_width + 4, y + 3, track_width, self.ROW - 12)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(128, 128, 128, 40))
+            painter.drawRoundedRect(track, 4, 4)
+            if self.primary is None:
+                continue
+            height = track.height() if self.secondary is None else track.height() * 0.62
+            painter.setBrush(ACCENT if digit == top else BAR)
+            painter.drawRoundedRect(QRectF(track.x(), track.y(), track.width() * self.primary[digit], height), 4, 4)
+            if self.secondary is not None:
+                painter.setBrush(SECOND)
+                painter.drawRoundedRect(QRectF(track.x(), track.y() + height + 1,
+                                               track.width() * self.secondary[digit],
+                                               track.height() - height - 1), 2, 2)
+            painter.setPen(ACCENT if digit == top else text)
+            painter.drawText(QRectF(track.right() + 4, y, value_width, self.ROW - 6),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             f"{100 * self.primary[digit]:.1f} %")
+        if self.secondary is not None:
+            painter.setFont(font)
+            y = 10 * self.ROW + 4
+            for x, colour, name in ((label_width + 4, ACCENT, self.primary_name),
+                                    (label_width + 4 + track_width / 2, SECOND, self.secondary_name)):
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                painter.drawRect(QRectF(x, y + 5, 10, 10))
+                painter.setPen(text)
+                painter.drawText(QRectF(x + 14, y, track_width / 2 - 14, 20),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        painter.end()
+
+
+class ModelInputView(QWidget):
+    """The 28x28 input, magnified by a whole number so each pixel is a crisp square."""
+
+    def __init__(self, parent: QWidget | None = None, magnification: int = 5):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.model_input: np.ndarray | None = None
+        self.magnification = magnification
+        self.setFixedSize(28 * magnification + 2, 28 * magnification + 2)
+        self.setToolTip("What the model sees: the 28x28 input, one square per pixel")
+
+    def set_input(self, model_input: np.ndarray | None) -> None:
+        self.model_input = model_input
+        self.image = None if model_input is None else array_to_image(
+            np.clip(np.rint(model_input * 255), 0, 255).astype(np.uint8))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(70, 70, 74))
+        inner = QRectF(1, 1, 28 * self.magnification, 28 * self.magnification)
+        painter.fillRect(inner, QColor(0, 0, 0))
+        if self.image is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawImage(inner, self.image)
+        painter.end()

@@ -1,0 +1,9 @@
+"""Errors whose message names the file and what is wrong with it."""
+
+
+class DataError(Exception):
+    """A data file is missing or not what it claims to be."""
+
+
+class ModelFileError(Exception):
+    """A model file is missing, damaged or breaks the input/output contract."""

@@ -1,0 +1,111 @@
+"""Stroke drawings: one JSON object a line, as in unipen_digits_sample.jsonl.gz.
+
+{"canvas": [375, 375], "label": 4, "writer": "...", "strokes": [[[x, y], ...], ...]}
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.errors import DataError
+
+Point = tuple[float, float]
+Stroke = list[Point]
+
+CANVAS_SIZE = 375
+
+
+@dataclass
+class Drawing:
+    strokes: list[Stroke]
+    label: int | None = None
+    canvas: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)
+    writer: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        record = {"canvas": list(self.canvas)}
+        if self.label is not None:
+            record["label"] = self.label
+        if self.writer is not None:
+            record["writer"] = self.writer
+        record["strokes"] = [[[round(x, 2), round(y, 2)] for x, y in stroke] for stroke in self.strokes]
+        return record
+
+
+def parse_drawing(record: object, where: str) -> Drawing:
+    """Validate one decoded JSON object; `where` names the file and line for errors."""
+    if not isinstance(record, dict):
+        raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    canvas = record.get("canvas", [CANVAS_SIZE, CANVAS_SIZE])
+    if (not isinstance(canvas, list) or len(canvas) != 2
+            or not all(isinstance(v, int) and v > 0 for v in canvas)):
+        raise DataError(f"{where}: 'canvas' must be [width, height] in pixels, got {canvas!r}")
+    label = record.get("label")
+    if label is not None and (isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9):
+        raise DataError(f"{where}: 'label' must be a digit 0-9, got {label!r}")
+    strokes = record.get("strokes")
+    if not isinstance(strokes, list):
+        raise DataError(f"{where}: 'strokes' must be a list of strokes")
+    parsed: list[Stroke] = []
+    for index, stroke in enumerate(strokes):
+        if not isinstance(stroke, list) or not stroke:
+            raise DataError(f"{where}: stroke {index} must be a non-empty list of [x, y] points")
+        points = []
+        for point in stroke:
+            if (not isinstance(point, list) or len(point) != 2
+                    or not all(_is_number(v) for v in point)):
+                raise DataError(f"{where}: stroke {index} has a point {point!r} that is not [x, y]")
+            points.append((float(point[0]), float(point[1])))
+        parsed.append(points)
+    writer = record.get("writer")
+    extra = {k: v for k, v in record.items() if k not in ("canvas", "label", "strokes", "writer")}
+    return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None, extra)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def read_drawings(path: str | os.PathLike) -> list[Drawing]:
+    """Every drawing in a .jsonl or .jsonl.gz file; the first bad line fails the read."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    opener = gzip.open if path.suffix == ".gz" else open
+    drawings = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise DataError(f"{where}: not valid JSON ({error.msg})") from error
+                drawings.append(parse_drawing(record, where))
+    except (OSError, UnicodeDecodeError, EOFError) as error:
+        raise DataError(f"{path}: cannot be read ({error})") from error
+    if not drawings:
+        raise DataError(f"{path}: holds no drawings")
+    return drawings
+
+
+def read_drawing_file(path: str | os.PathLike) -> Drawing:
+    """A single saved drawing: a .json file holding one object."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot be read ({error})") from error
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from error
+    return parse_drawing(record, str(path))

@@ -1,0 +1,157 @@
+"""Phone-like drawings made from MNIST, for training.
+
+A finger on the phone leaves a 10 px line on a 375x375 canvas; MNIST digits are
+thick, 20 px tall and centred. To teach the model what the phone feeds it, each
+MNIST digit is thinned to its skeleton, traced into pen strokes, placed on the
+canvas at a random size, position, slant and brush width, and drawn by the
+app's own renderer (passed in as `render`, so this module never imports Qt).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from model.pipelines import ios_pipeline, mnist_pipeline
+
+VERSION = 1  # bump when the drawings change, to refresh caches
+CANVAS = 375.0
+UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
+
+Stroke = list[tuple[float, float]]
+Render = Callable[..., np.ndarray]  # render(strokes, width=...) -> 375x375 uint8
+
+# Ranges wider than any one sample of writers: the model must not care where,
+# how big or how slanted a digit is drawn.
+SIZE_FRACTION = (0.35, 0.90)
+CENTRE_OFFSET_FRACTION = 0.15
+ASPECT = (0.75, 1.25)
+ROTATION_DEGREES = 12.0
+SHEAR = 0.3
+BRUSH_WIDTH = (7.0, 14.0)
+
+
+def skeleton_strokes(image: np.ndarray) -> list[Stroke]:
+    """Pen strokes (in MNIST pixel units) that trace an MNIST digit's skeleton."""
+    from skimage.morphology import skeletonize
+    from skimage.transform import resize
+
+    large = resize(image.astype(np.float32) / 255.0, (28 * UPSAMPLE, 28 * UPSAMPLE), order=1)
+    skeleton = skeletonize(large > 0.45)
+    return trace(skeleton, 1.0 / UPSAMPLE)
+
+
+_NEIGHBOURS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+
+
+def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
+    """Split a one-pixel-wide skeleton into polylines that use every edge once."""
+    pixels = set(zip(*np.nonzero(skeleton)))
+    adjacency: dict[tuple[int, int], set[tuple[int, int]]] = {p: set() for p in pixels}
+    for (row, col) in pixels:
+        for d_row, d_col in _NEIGHBOURS:
+            other = (row + d_row, col + d_col)
+            if other not in pixels:
+                continue
+            # Skip a diagonal that an L through a shared neighbour already covers.
+            if d_row and d_col and ((row + d_row, col) in pixels or (row, col + d_col) in pixels):
+                continue
+            adjacency[(row, col)].add(other)
+
+    def point(pixel: tuple[int, int]) -> tuple[float, float]:
+        return ((pixel[1] + 0.5) * unit, (pixel[0] + 0.5) * unit)
+
+    strokes: list[Stroke] = []
+    for pixel in [p for p in sorted(pixels) if not adjacency[p]]:
+        strokes.append([point(pixel)])
+    while True:
+        remaining = [p for p in adjacency if adjacency[p]]
+        if not remaining:
+            return strokes
+        odd = [p for p in remaining if len(adjacency[p]) % 2 == 1]
+        current = min(odd or remaining)
+        walk = [point(current)]
+        while adjacency[current]:
+            following = min(adjacency[current])
+            adjacency[current].discard(following)
+            adjacency[following].discard(current)
+            current = following
+            walk.append(point(current))
+        strokes.append(walk)
+
+
+def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list[Stroke]:
+    """A random size, aspect, slant, rotation and position on the phone canvas."""
+    points = np.array([p for stroke in strokes for p in stroke], dtype=np.float64)
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2
+    size = max(high[1] - low[1], high[0] - low[0], 1.0)
+    scale = rng.uniform(*SIZE_FRACTION) * CANVAS / size
+    angle = np.radians(rng.uniform(-ROTATION_DEGREES, ROTATION_DEGREES))
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    shear = np.array([[1.0, rng.uniform(-SHEAR, SHEAR)], [0.0, 1.0]])
+    stretch = np.diag([scale * rng.uniform(*ASPECT), scale])
+    matrix = rotation @ shear @ stretch
+    moved = (points - centre) @ matrix.T
+    margin = 8.0
+    # Keep the whole digit on the canvas, as a person drawing on it would.
+    fit = (CANVAS - 2 * margin) / max(np.ptp(moved, axis=0).max(), 1.0)
+    moved *= min(1.0, fit)
+    target = CANVAS / 2 + rng.uniform(-CENTRE_OFFSET_FRACTION, CENTRE_OFFSET_FRACTION, size=2) * CANVAS
+    extent_low, extent_high = moved.min(axis=0), moved.max(axis=0)
+    target = np.clip(target, margin - extent_low, CANVAS - margin - extent_high)
+    moved += target
+    placed, start = [], 0
+    for stroke in strokes:
+        placed.append([tuple(p) for p in moved[start:start + len(stroke)]])
+        start += len(stroke)
+    return placed
+
+
+def synthesize(images: np.ndarray, rng: np.random.Generator, render: Render,
+               progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each MNIST image, one phone-like drawing through each pipeline:
+    returns (ios_inputs, mnist_inputs), float32 arrays of shape (N, 28, 28)."""
+    ios_inputs = np.zeros((len(images), 28, 28), np.float32)
+    mnist_inputs = np.zeros((len(images), 28, 28), np.float32)
+    for index, image in enumerate(images):
+        strokes = place_on_canvas(skeleton_strokes(image), rng)
+        bitmap = render(strokes, width=rng.uniform(*BRUSH_WIDTH))
+        ios_inputs[index] = ios_pipeline(bitmap)
+        mnist_inputs[index] = mnist_pipeline(bitmap)
+        if progress is not None:
+            progress(index + 1)
+    return ios_inputs, mnist_inputs
+
+
+def _synthesize_chunk(images: np.ndarray, seed: int, render: Render) -> tuple[np.ndarray, np.ndarray]:
+    return synthesize(images, np.random.default_rng(seed), render)
+
+
+def synthesize_parallel(images: np.ndarray, seed: int, render: Render, workers: int = 2,
+                        chunk: int = 2000, progress: Callable[[int, int], None] | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """`synthesize` over chunks in worker processes; deterministic for a seed
+    whatever the number of workers. `render` must be a module-level function."""
+    import concurrent.futures
+    import multiprocessing
+
+    starts = list(range(0, len(images), chunk))
+    results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    context = multiprocessing.get_context("spawn")  # Qt and TensorFlow do not survive fork
+    # Workers inherit the environment: BLAS threads only slow these small matmuls down.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_synthesize_chunk, images[start:start + chunk], seed + start, render): start
+                   for start in starts}
+        done = 0
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+            done += len(results[futures[future]][0])
+            if progress is not None:
+                progress(done, len(images))
+    ios_inputs = np.concatenate([results[start][0] for start in starts])
+    mnist_inputs = np.concatenate([results[start][1] for start in starts])
+    return ios_inputs, mnist_inputs
