@@ -49,7 +49,6 @@ def main(argv=None) -> int:
         window.compare_box.setChecked(True)
     window.show()
     if args.open:
-        window.quiet = bool(args.screenshot)
         if not window.open_file(args.open):
             if args.screenshot:
                 print(f"error: {window.status_label.text()}", file=sys.stderr)

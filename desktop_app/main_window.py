@@ -11,13 +11,25 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QMainWindow, QMessageBox, QSizePolicy, QToolBar, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.canvas import Canvas
 from desktop_app.render import CANVAS_SIZE, array_to_image, image_to_array
-from desktop_app.widgets import ProbabilityBars, ModelInputView
+from desktop_app.widgets import ModelInputView, ProbabilityBars
 from model.atomic import atomic_path, write_text_atomic
 from model.engines import DEFAULT_PATHS, ENGINE_TITLES, ENGINES, Prediction, predict_bitmap
 from model.errors import DataError, ModelFileError
@@ -425,6 +437,9 @@ class MainWindow(QMainWindow):
     def _complain(self, title: str, message: str) -> None:
         self.status_label.setStyleSheet("color: #d70015;")
         self.status_label.setText(message)
-        if self.isVisible() and not getattr(self, "quiet", False):
-            QMessageBox.warning(self, title, message)
+        if self.isVisible():
+            # Window-modal, not application-modal: nothing waits on it.
+            box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
 

@@ -312,4 +312,4 @@ class CoreMLModel:
         probabilities = self.probabilities(pixels)
         top = self.labels[int(np.argmax(probabilities))]
         return {self.label_name: top,
-                self.probabilities_name: {label: float(p) for label, p in zip(self.labels, probabilities)}}
+                self.probabilities_name: {label: float(p) for label, p in zip(self.labels, probabilities, strict=True)}}

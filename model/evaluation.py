@@ -62,7 +62,7 @@ def write_report(directory: Path, name: str, title: str, inputs: np.ndarray, lab
     figure, grid = plt.subplots(rows, columns, figsize=(columns * 1.1, rows * 1.25), squeeze=False)
     for cell in grid.flat:
         cell.axis("off")
-    for cell, index in zip(grid.flat, wrong):
+    for cell, index in zip(grid.flat, wrong, strict=False):
         cell.imshow(inputs[index], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         cell.set_title(f"{labels[index]}→{predicted[index]}", fontsize=8, color="crimson")
     figure.suptitle(f"{title}: misclassified (true→predicted), first {len(wrong)}", fontsize=10)

@@ -6,6 +6,8 @@ A canvas bitmap is a 2-D uint8 array, white ink (255) on black (0).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 MODEL_SIZE = 28
@@ -43,6 +45,13 @@ def area_matrix(src_len: int, dst_len: int, src_start: float, src_stop: float,
     return np.clip(overlap, 0.0, None)
 
 
+@lru_cache(maxsize=8)
+def _shrink_matrix(src_len: int) -> np.ndarray:
+    matrix = area_matrix(src_len, MODEL_SIZE, 0, src_len, 0, MODEL_SIZE).astype(np.float32)
+    matrix.flags.writeable = False
+    return matrix
+
+
 def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
     array = np.asarray(bitmap)
     if array.ndim != 2 or array.size == 0:
@@ -54,11 +63,9 @@ def ios_pipeline(bitmap: np.ndarray) -> np.ndarray:
     """What the phone does: the whole canvas shrunk to 28x28 by area averaging."""
     if is_blank(bitmap):
         raise NothingDrawn()
-    canvas = _as_canvas(bitmap)
+    canvas = _as_canvas(bitmap).astype(np.float32)
     height, width = canvas.shape
-    rows = area_matrix(height, MODEL_SIZE, 0, height, 0, MODEL_SIZE)
-    cols = area_matrix(width, MODEL_SIZE, 0, width, 0, MODEL_SIZE)
-    return (rows @ canvas @ cols.T).astype(np.float32)
+    return np.clip(_shrink_matrix(height) @ canvas @ _shrink_matrix(width).T, 0.0, 1.0)
 
 
 def mnist_pipeline(bitmap: np.ndarray) -> np.ndarray:

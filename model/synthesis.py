@@ -48,7 +48,7 @@ _NEIGHBOURS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1,
 
 def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
     """Split a one-pixel-wide skeleton into polylines that use every edge once."""
-    pixels = set(zip(*np.nonzero(skeleton)))
+    pixels = set(zip(*np.nonzero(skeleton), strict=True))
     adjacency: dict[tuple[int, int], set[tuple[int, int]]] = {p: set() for p in pixels}
     for (row, col) in pixels:
         for d_row, d_col in _NEIGHBOURS:

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from model.data import load_mnist  # noqa: E402
 from model.engines import DEFAULT_PATHS, ENGINES, engine_for_path, load_engine  # noqa: E402
 from model.errors import DataError, ModelFileError  # noqa: E402
-from model.evaluation import evaluate_inputs, per_class_accuracy, confusion_matrix, write_report  # noqa: E402
+from model.evaluation import confusion_matrix, evaluate_inputs, per_class_accuracy, write_report  # noqa: E402
 from model.pipelines import PIPELINE_TITLES, PIPELINES, to_model_input  # noqa: E402
 from model.strokes import read_drawings  # noqa: E402
 

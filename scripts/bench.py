@@ -1,0 +1,183 @@
+"""Measure what users feel: launch time, prediction latency, UI stalls.
+
+    python scripts/bench.py --json
+
+Launch is the whole process `python -m desktop_app --open D --screenshot S`,
+timed alternately with a bare `python -c "import tensorflow"` in the same
+environment. Prediction is canvas bitmap -> pipeline -> model -> probabilities
+on real drawings. All figures are medians (p50) unless named p95 or max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+DEFAULT_STROKES = ROOT.parent / "shared" / "data" / "unipen_digits_sample.jsonl.gz"
+
+
+def percentile(values, q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def timed_process(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+    return time.perf_counter() - started
+
+
+def bench_launch(drawing: Path, runs: int) -> dict:
+    shot = Path(tempfile.mkdtemp()) / "bench.png"
+    app = [sys.executable, "-m", "desktop_app", "--open", str(drawing), "--screenshot", str(shot)]
+    tensorflow = [sys.executable, "-c", "import tensorflow"]
+    timed_process(app)  # warm the file cache for both, once
+    timed_process(tensorflow)
+    launches, imports = [], []
+    for run in range(runs):
+        launches.append(timed_process(app))
+        imports.append(timed_process(tensorflow))
+        print(f"  launch {run + 1}/{runs}: app {launches[-1]:.2f} s, import tensorflow {imports[-1]:.2f} s",
+              flush=True)
+    ratios = [a / t for a, t in zip(launches, imports, strict=True)]
+    return {"launch_s": round(statistics.median(launches), 3),
+            "import_tensorflow_s": round(statistics.median(imports), 3),
+            "launch_ratio": round(statistics.median(ratios), 3)}
+
+
+def bench_predictions(bitmaps: list[np.ndarray], engines: dict) -> dict:
+    from model.engines import predict_bitmap
+    from model.pipelines import PIPELINES, to_model_input
+
+    results = {}
+    for engine_name, engine in engines.items():
+        for pipeline in PIPELINES:
+            for bitmap in bitmaps[:20]:  # warm up
+                predict_bitmap(engine, bitmap, pipeline)
+            times = []
+            for bitmap in bitmaps:
+                started = time.perf_counter()
+                predict_bitmap(engine, bitmap, pipeline)
+                times.append((time.perf_counter() - started) * 1000)
+            results[f"{engine_name}/{pipeline}"] = {"p50": round(percentile(times, 50), 3),
+                                                    "p95": round(percentile(times, 95), 3)}
+            print(f"  predict {engine_name}/{pipeline}: p50 {results[f'{engine_name}/{pipeline}']['p50']:.2f} ms",
+                  flush=True)
+    forward = {}
+    inputs = [to_model_input(b, "ios") for b in bitmaps]
+    for engine_name, engine in engines.items():
+        times = []
+        for model_input in inputs:
+            started = time.perf_counter()
+            engine.probabilities(model_input)
+            times.append((time.perf_counter() - started) * 1000)
+        forward[engine_name] = round(percentile(times, 50), 3)
+    return {"predict_ms": results, "forward_ms": forward}
+
+
+def bench_ui(drawings) -> dict:
+    """Fast strokes through a real window: the longest the UI thread is busy
+    with one mouse event (including any live prediction it triggers)."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow()
+    window.show()
+    window.canvas.resize(375, 375)
+    app.processEvents()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    predictions = []
+    window.predicted.connect(lambda: predictions.append(time.perf_counter()))
+    blocks, stroke_seconds, live_updates = [], 0.0, 0
+    for drawing in drawings:
+        window.clear()
+        for stroke in drawing.strokes:
+            started = time.perf_counter()
+            count_before = len(predictions)
+            for index, (x, y) in enumerate(stroke):
+                kind = QEvent.Type.MouseButtonPress if index == 0 else QEvent.Type.MouseMove
+                buttons = left
+                event = QMouseEvent(kind, QPointF(x, y), QPointF(x, y), left if index == 0 else none, buttons,
+                                    Qt.KeyboardModifier.NoModifier)
+                t0 = time.perf_counter()
+                QApplication.sendEvent(window.canvas, event)
+                app.processEvents()
+                blocks.append((time.perf_counter() - t0) * 1000)
+                time.sleep(0.004)  # a fast pen: 250 points a second
+            live_updates += len(predictions) - count_before
+            stroke_seconds += time.perf_counter() - started
+            t0 = time.perf_counter()
+            release = QMouseEvent(QEvent.Type.MouseButtonRelease, QPointF(*stroke[-1]), QPointF(*stroke[-1]),
+                                  left, none, Qt.KeyboardModifier.NoModifier)
+            QApplication.sendEvent(window.canvas, release)
+            app.processEvents()
+            blocks.append((time.perf_counter() - t0) * 1000)
+    window.close()
+    return {"ui_block_ms_max": round(max(blocks), 2), "ui_block_ms_p50": round(percentile(blocks, 50), 3),
+            "live_predictions_per_s": round(live_updates / stroke_seconds, 1)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--strokes", default=str(DEFAULT_STROKES), help="real drawings to predict")
+    parser.add_argument("--drawings", type=int, default=300, help="how many drawings to time predictions on")
+    parser.add_argument("--launches", type=int, default=7, help="launch / import tensorflow pairs")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    args = parser.parse_args(argv)
+
+    from desktop_app.render import render_strokes
+    from model.engines import load_engine
+    from model.errors import DataError
+    from model.strokes import read_drawings
+
+    try:
+        drawings = read_drawings(args.strokes)[: args.drawings]
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    bitmaps = [render_strokes(d.strokes) for d in drawings]
+
+    print("launch (whole process) vs bare `import tensorflow`:", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        drawing_file = Path(folder) / "drawing.json"
+        drawing_file.write_text(json.dumps(drawings[0].to_json()))
+        launch = bench_launch(drawing_file, args.launches)
+    print("UI thread while drawing fast strokes:", flush=True)
+    ui = bench_ui(drawings[:40])
+    print(f"  longest block {ui['ui_block_ms_max']} ms", flush=True)
+    print("predictions:", flush=True)
+    engines = {"coreml": load_engine("coreml"), "keras": load_engine("keras")}
+    predictions = bench_predictions(bitmaps, engines)
+
+    default = predictions["predict_ms"]["coreml/ios"]
+    result = {"predict_ms_p50": default["p50"], "predict_ms_p95": default["p95"],
+              "forward_ms_p50": predictions["forward_ms"]["coreml"], **launch, **ui,
+              "predict_ms": predictions["predict_ms"], "forward_ms_p50_by_engine": predictions["forward_ms"],
+              "default_engine": "coreml", "default_pipeline": "ios", "drawings": len(bitmaps)}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# Before Qt or numpy load: headless Qt, and single-threaded BLAS (faster for small matmuls).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED_DATA = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def shared_file(name: str) -> Path:
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the tests use the real data in ../shared/data (or set SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist_npz() -> Path:
+    return shared_file("mnist.npz")
+
+
+@pytest.fixture(scope="session")
+def strokes_file() -> Path:
+    return shared_file("unipen_digits_sample.jsonl.gz")
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_npz):
+    from model.data import load_mnist
+
+    return load_mnist(mnist_npz)
+
+
+@pytest.fixture(scope="session")
+def drawings(strokes_file):
+    from model.strokes import read_drawings
+
+    return read_drawings(strokes_file)
+
+
+def run_script(*args: str, timeout: float = 600):
+    import subprocess
+
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)

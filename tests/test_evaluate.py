@@ -1,0 +1,41 @@
+import gzip
+import json
+
+from tests.conftest import run_script
+
+
+def last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_strokes_with_both_pipelines_and_a_report(tmp_path, strokes_file):
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:200]))
+    report = tmp_path / "report"
+    result = run_script("scripts/evaluate.py", "--engine", "coreml", "--strokes", str(sample),
+                        "--pipeline", "both", "--report", str(report), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = last_json(result.stdout)
+    assert set(summary["strokes_accuracy"]) == {"ios", "mnist"} and summary["strokes_count"] == 200
+    assert all(0 <= v <= 1 for v in summary["strokes_accuracy"].values())
+    for name in ("confusion-strokes-ios.png", "confusion-strokes-mnist.png", "misclassified-strokes-mnist.png"):
+        assert (report / name).read_bytes()[:4] == b"\x89PNG"
+    per_class = json.loads((report / "strokes-mnist.json").read_text())["per_class_accuracy"]
+    assert sorted(per_class) == [str(d) for d in range(10)]
+
+
+def test_a_malformed_stroke_line_fails_the_run_with_its_line_number(tmp_path, strokes_file):
+    lines = gzip.open(strokes_file, "rt").readlines()[:10]
+    lines[6] = '{"label": 2, "strokes": [[["a", 1]]]}\n'
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(lines))
+    result = run_script("scripts/evaluate.py", "--engine", "coreml", "--strokes", str(bad), "--json")
+    assert result.returncode == 2
+    assert f"{bad}:7:" in result.stderr
+    assert "strokes_accuracy" not in result.stdout
+
+
+def test_a_missing_model_fails_with_its_name(tmp_path, mnist_npz):
+    missing = tmp_path / "none.mlmodel"
+    result = run_script("scripts/evaluate.py", "--model", str(missing), "--mnist", str(mnist_npz))
+    assert result.returncode == 2 and f"{missing}: no such Core ML model file" in result.stderr

@@ -1,0 +1,196 @@
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from desktop_app.main_window import TEXT_BLANK, TEXT_PREDICTING, TEXT_SAMPLE, TEXT_START, MainWindow
+from desktop_app.render import render_strokes
+from model.engines import predict_bitmap
+from model.pipelines import centre_of_mass
+from tests.qt_helpers import drag, draw_strokes
+
+
+@pytest.fixture
+def window(qtbot):
+    made = MainWindow()
+    qtbot.addWidget(made)
+    made.show()
+    made.canvas.resize(375, 375)  # draw in canvas units
+    return made
+
+
+def shown_digit(window) -> int:
+    text = window.result_label.text()
+    assert text.startswith("Digit may be: "), text
+    return int(text.removeprefix("Digit may be: "))
+
+
+def test_starts_with_the_phones_prompt_and_an_empty_canvas(window):
+    assert window.result_label.text() == TEXT_START
+    assert window.canvas.is_empty() and window.bars.primary is None
+
+
+def test_predict_on_a_blank_canvas_says_nothing_is_drawn(window):
+    window.predict_action.trigger()
+    assert window.result_label.text() == TEXT_BLANK
+    assert window.bars.primary is None and window.input_view.model_input is None
+
+
+def test_a_digit_drawn_with_the_mouse_gets_the_prediction_evaluation_measures(window, drawings):
+    drawing = drawings[40]
+    draw_strokes(window.canvas, drawing.strokes)
+    window.predict_action.trigger()
+    expected = predict_bitmap(window.engines["coreml"], render_strokes(window.canvas.strokes), "ios")
+    assert shown_digit(window) == expected.digit
+    assert window.bars.primary == pytest.approx(expected.probabilities)
+
+
+def test_bars_update_at_the_end_of_every_stroke_and_sum_to_100_percent(window, drawings):
+    drag(window.canvas, drawings[7].strokes[0])
+    assert window.bars.primary is not None
+    assert sum(window.bars.percentages()) == pytest.approx(100, abs=0.6)
+    assert int(np.argmax(window.bars.primary)) == shown_digit(window)
+
+
+def test_bars_update_live_while_the_pen_moves(window, qtbot):
+    from PySide6.QtCore import QEvent, Qt
+
+    from tests.qt_helpers import _send
+
+    left = Qt.MouseButton.LeftButton
+    _send(window.canvas, QEvent.Type.MouseButtonPress, (100, 60), left, left)
+    for y in range(60, 300, 10):
+        _send(window.canvas, QEvent.Type.MouseMove, (100 + y / 10, y), Qt.MouseButton.NoButton, left)
+    qtbot.waitUntil(lambda: window.bars.primary is not None, timeout=1000)  # before the pen lifts
+
+
+def test_predict_shows_predicting_then_the_digit(window, drawings, qtbot):
+    draw_strokes(window.canvas, drawings[2].strokes)
+    seen = []
+    original = window.result_label.setText
+
+    def record(text):
+        seen.append(text)
+        original(text)
+
+    window.result_label.setText = record
+    window.predict()
+    assert seen[0] == TEXT_PREDICTING and seen[-1].startswith("Digit may be: ")
+
+
+@pytest.mark.parametrize(("button", "digit"), [(0, 5), (1, 4)])
+def test_sample_buttons_fill_the_canvas_and_predict_their_digit(window, button, digit):
+    window.sample_buttons[button].click()
+    assert window.result_label.text() == TEXT_SAMPLE
+    bitmap = window.canvas.bitmap()
+    rows = np.flatnonzero(bitmap.max(axis=1) > 64)
+    assert rows[-1] - rows[0] > 200  # fills the canvas, as the phone's samples do
+    window.predict_action.trigger()
+    assert shown_digit(window) == digit
+
+
+def test_clear_empties_and_restores_the_prompt(window, drawings):
+    draw_strokes(window.canvas, drawings[0].strokes)
+    window.clear_action.trigger()
+    assert window.canvas.is_empty()
+    assert window.result_label.text() == TEXT_START and window.bars.primary is None
+
+
+def test_undo_removes_the_last_stroke(window):
+    drag(window.canvas, [(100.0, 100.0), (100.0, 250.0)])
+    drag(window.canvas, [(150.0, 100.0), (250.0, 100.0)])
+    window.undo_action.trigger()
+    assert len(window.canvas.strokes) == 1
+
+
+def test_every_action_has_a_keyboard_shortcut(window):
+    for action in (window.clear_action, window.undo_action, window.predict_action,
+                   window.save_action, window.open_action):
+        assert action.shortcuts() and not action.shortcut().isEmpty()
+
+
+def test_switching_to_mnist_centring_centres_what_the_model_sees(window):
+    drag(window.canvas, [(40.0, 40.0), (40.0, 160.0)])  # a "1" in the top-left corner
+    ios_input = window.input_view.model_input
+    assert centre_of_mass(ios_input)[1] < 8
+    window.pipeline_box.setCurrentIndex(window.pipeline_box.findData("mnist"))
+    assert centre_of_mass(window.input_view.model_input) == pytest.approx((14, 14), abs=0.1)
+
+
+def test_keras_engine_loads_in_the_background_and_agrees_with_core_ml(window, qtbot, drawings):
+    draw_strokes(window.canvas, drawings[5].strokes)
+    core_ml = window.bars.primary.copy()
+    window.engine_box.setCurrentIndex(window.engine_box.findData("keras"))
+    assert "Loading" in window.status_label.text()
+    qtbot.waitUntil(lambda: "keras" in window.engines, timeout=60000)
+    qtbot.waitUntil(lambda: window.last_prediction is not None)
+    assert window.bars.primary == pytest.approx(core_ml, abs=2e-3)  # the phone quantises its input to 8 bits
+
+
+def test_compare_shows_both_engines(window, qtbot, drawings):
+    draw_strokes(window.canvas, drawings[9].strokes)
+    window.compare_box.setChecked(True)
+    qtbot.waitUntil(lambda: window.other_prediction is not None, timeout=60000)
+    assert window.bars.secondary is not None
+    assert "Both engines say" in window.status_label.text() or "disagree" in window.status_label.text()
+
+
+def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tmp_path):
+    missing = tmp_path / "gone.mlmodel"
+    window = MainWindow(model_paths={"coreml": missing})
+    qtbot.addWidget(window)
+    window.show()
+    window.canvas.resize(375, 375)
+    status = window.status_label.text()
+    assert str(missing) in status and "scripts/export_coreml.py" in status
+    drag(window.canvas, [(100.0, 100.0), (200.0, 300.0)])
+    assert len(window.canvas.strokes) == 1
+    window.predict_action.trigger()
+    assert "No model" in window.result_label.text()
+
+
+def test_a_damaged_model_file_is_named(qtbot, tmp_path):
+    damaged = tmp_path / "broken.mlmodel"
+    damaged.write_bytes(b"\x00garbage" * 10)
+    window = MainWindow(model_paths={"coreml": damaged})
+    qtbot.addWidget(window)
+    assert str(damaged) in window.status_label.text()
+
+
+def test_save_writes_png_and_strokes_json_that_open_again(window, tmp_path, drawings):
+    draw_strokes(window.canvas, drawings[11].strokes)
+    before = window.canvas.bitmap()
+    png, strokes_file = window.save_file(tmp_path / "mine.png")
+    saved = QImage(str(png))
+    assert (saved.width(), saved.height()) == (375, 375)
+    record = json.loads(strokes_file.read_text())
+    assert record["canvas"] == [375, 375] and len(record["strokes"]) == len(drawings[11].strokes)
+    window.clear()
+    assert window.open_file(strokes_file)
+    assert np.array_equal(window.canvas.bitmap(), before)
+
+
+def test_opening_an_image_fits_it_onto_the_canvas_and_predicts(window, tmp_path, mnist):
+    path = tmp_path / "digit.png"
+    QImage(np.ascontiguousarray(255 - mnist.x_test[0]).data, 28, 28, 28, QImage.Format.Format_Grayscale8).save(
+        str(path))  # dark ink on white paper
+    assert window.open_file(path)
+    bitmap = window.canvas.bitmap()
+    assert bitmap[0, 0] == 0 and bitmap.max() > 200  # inverted to white on black, scaled up
+    assert window.last_prediction is not None
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b'{"strokes": "nope"}'])
+def test_opening_a_bad_drawing_gives_a_message_not_a_crash(window, tmp_path, content):
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(content)
+    assert not window.open_file(bad)
+    assert str(bad) in window.status_label.text()
+
+
+def test_opening_a_file_that_is_not_an_image_gives_a_message(window, tmp_path):
+    bad = tmp_path / "photo.png"
+    bad.write_bytes(b"definitely not a png")
+    assert not window.open_file(bad)
+    assert "not an image" in window.status_label.text()

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from desktop_app.render import render_strokes
+from model.pipelines import NothingDrawn, centre_of_mass, ios_pipeline, is_blank, mnist_pipeline, to_model_input
+
+
+def ink_box(image, threshold=0.05):
+    rows = np.flatnonzero((image > threshold).any(axis=1))
+    cols = np.flatnonzero((image > threshold).any(axis=0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def test_blank_canvas_is_nothing_drawn_in_both_pipelines():
+    blank = np.zeros((375, 375), np.uint8)
+    assert is_blank(blank)
+    for pipeline in ("ios", "mnist"):
+        with pytest.raises(NothingDrawn, match="nothing drawn"):
+            to_model_input(blank, pipeline)
+
+
+def test_ios_shrinks_the_whole_canvas_by_area_averaging(drawings):
+    bitmap = render_strokes(drawings[0].strokes)
+    model_input = ios_pipeline(bitmap)
+    assert model_input.shape == (28, 28) and model_input.dtype == np.float32
+    # Area averaging keeps the total amount of ink, in 28x28 pixels.
+    assert model_input.sum() == pytest.approx(bitmap.sum() / 255 * (28 / 375) ** 2, rel=1e-4)
+    assert ios_pipeline(np.full((375, 375), 255, np.uint8)) == pytest.approx(np.ones((28, 28)))
+
+
+def test_ios_does_not_centre_a_digit_drawn_in_a_corner():
+    corner = render_strokes([[(20, 20), (20, 80)]])
+    model_input = ios_pipeline(corner)
+    assert model_input[:8, :8].sum() == pytest.approx(model_input.sum())
+
+
+def test_mnist_centres_a_drawn_digit_and_makes_it_20px_tall(drawings):
+    digit = next(d for d in drawings if d.label == 3)
+    model_input = mnist_pipeline(render_strokes(digit.strokes))
+    height, width = ink_box(model_input)
+    assert height in (20, 21) and width <= 21
+    assert centre_of_mass(model_input) == pytest.approx((14.0, 14.0), abs=0.05)
+
+
+def test_mnist_keeps_the_aspect_ratio_of_a_tall_thin_one():
+    one = render_strokes([[(180, 60), (185, 320)]])
+    height, width = ink_box(mnist_pipeline(one))
+    assert height in (20, 21)
+    assert width <= 3  # a stretched "1" would be 20 px wide
+
+
+def test_mnist_scales_the_longer_side_of_a_wide_stroke_to_20px():
+    dash = render_strokes([[(60, 180), (300, 190)]])
+    height, width = ink_box(mnist_pipeline(dash))
+    assert width in (20, 21) and height <= 3
+
+
+def test_mnist_output_does_not_depend_on_where_the_digit_was_drawn(drawings):
+    strokes = drawings[1].strokes
+    moved = [[(x - 40, y + 30) for x, y in stroke] for stroke in strokes]
+    assert mnist_pipeline(render_strokes(strokes)) == pytest.approx(mnist_pipeline(render_strokes(moved)), abs=0.02)

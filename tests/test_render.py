@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from desktop_app.render import BRUSH_WIDTH, CANVAS_SIZE, render_strokes
+
+
+def test_bitmap_is_375_square_uint8_white_on_black():
+    bitmap = render_strokes([[(100, 100), (200, 200)]])
+    assert bitmap.shape == (CANVAS_SIZE, CANVAS_SIZE) and bitmap.dtype == np.uint8
+    assert bitmap.max() == 255 and bitmap[0, 0] == 0
+
+
+def test_one_point_stroke_is_a_round_dot_10px_across():
+    bitmap = render_strokes([[(100.0, 200.0)]]).astype(float) / 255
+    assert bitmap.sum() == pytest.approx(np.pi * (BRUSH_WIDTH / 2) ** 2, rel=0.05)
+    rows = np.flatnonzero(bitmap.max(axis=1) > 0.5)
+    cols = np.flatnonzero(bitmap.max(axis=0) > 0.5)
+    assert len(rows) == len(cols) == 10
+    # Round, not square: the corners of its bounding box stay dark.
+    assert bitmap[rows[0], cols[0]] < 0.5 and bitmap[rows[-1], cols[-1]] < 0.5
+
+
+def test_line_is_10px_wide_and_antialiased():
+    bitmap = render_strokes([[(100, 150.5), (250, 150.5)]]).astype(float) / 255
+    column = bitmap[:, 175]
+    assert column.sum() == pytest.approx(BRUSH_WIDTH, abs=0.2)
+    diagonal = render_strokes([[(100, 100), (250, 180)]])
+    assert ((diagonal > 0) & (diagonal < 255)).any()  # antialiased edges
+
+
+def test_round_caps_reach_half_the_width_beyond_the_end_points():
+    bitmap = render_strokes([[(100, 150.5), (250, 150.5)]]).astype(float) / 255
+    ink_cols = np.flatnonzero(bitmap[150] > 0.5)
+    assert ink_cols[0] == pytest.approx(95, abs=1) and ink_cols[-1] == pytest.approx(254, abs=1)
+    assert bitmap[146, 96] < 0.5  # the cap is round: its corner stays dark
+
+
+def test_strokes_draw_in_order_over_a_background():
+    from desktop_app.render import array_to_image
+
+    background = np.zeros((375, 375), np.uint8)
+    background[:, :100] = 80
+    bitmap = render_strokes([[(50, 50), (50, 300)]], array_to_image(background))
+    assert bitmap[200, 20] == 80 and bitmap[200, 50] == 255
