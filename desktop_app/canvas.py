@@ -21,6 +21,7 @@ Point = tuple[float, float]
 
 class Canvas(QWidget):
     strokeMoved = Signal()  # the stroke being drawn grew
+    strokeFinished = Signal()  # the pen lifted (emitted just before `changed`)
     changed = Signal()  # a stroke ended, or the canvas was cleared, undone or replaced
 
     def __init__(self, parent: QWidget | None = None):
@@ -108,6 +109,7 @@ class Canvas(QWidget):
             return
         self.strokes.append(self._current)  # one point is a dot, as a tap is on the phone
         self._current = None
+        self.strokeFinished.emit()
         self._content_changed()
 
     # --- painting

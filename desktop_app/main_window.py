@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.last_prediction: Prediction | None = None
         self.other_prediction: Prediction | None = None
         self._load_in_background = load_in_background
+        self._awaiting_predict = False  # a sample was tapped: the label says "Hit predict..."
         self.loader = EngineLoader(self)
         self.loader.loaded.connect(self._engine_loaded)
 
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
 
         self.canvas.strokeMoved.connect(self._schedule_live_prediction)
+        self.canvas.strokeFinished.connect(self._stroke_finished)
         self.canvas.changed.connect(self._canvas_changed)
         self._live_timer.timeout.connect(lambda: self.run_prediction(live=True))
         self.pipeline_box.currentIndexChanged.connect(self._pipeline_chosen)
@@ -300,6 +302,9 @@ class MainWindow(QMainWindow):
         if not self._live_timer.isActive():
             self._live_timer.start()
 
+    def _stroke_finished(self) -> None:
+        self._awaiting_predict = False
+
     def _canvas_changed(self) -> None:
         self._live_timer.stop()
         if self.canvas.is_empty():
@@ -332,7 +337,9 @@ class MainWindow(QMainWindow):
             if other_name in self.engines:
                 other = predict_bitmap(self.engines[other_name], bitmap, self.pipeline)
         self._show_prediction(prediction, other)
-        if not live or self.result_label.text() != TEXT_SAMPLE:
+        if not live:
+            self._awaiting_predict = False
+        if not self._awaiting_predict:
             self.result_label.setText(f"Digit may be: {prediction.digit}")
         self.predicted.emit()
         return prediction
@@ -353,6 +360,7 @@ class MainWindow(QMainWindow):
         self.run_prediction(live=False)
 
     def clear(self) -> None:
+        self._awaiting_predict = False
         self.canvas.clear()
         self.result_label.setText(TEXT_START)
 
@@ -364,6 +372,7 @@ class MainWindow(QMainWindow):
         if image.isNull():
             self.status_label.setText(f"{SAMPLES_DIR / file_name}: sample image missing or unreadable")
             return
+        self._awaiting_predict = True
         self.result_label.setText(TEXT_SAMPLE)
         self.canvas.set_content([], image_to_canvas(image))
 

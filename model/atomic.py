@@ -21,9 +21,17 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        if temporary.is_file():
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; be like an ordinary file
         os.replace(temporary, destination)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_bytes_atomic(destination: str | os.PathLike, data: bytes) -> None:

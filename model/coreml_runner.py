@@ -50,6 +50,11 @@ def _weights(params, name: str, what: str) -> np.ndarray:
     return np.zeros(0, np.float32)
 
 
+def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = np.exp(x - x.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
+
+
 class CoreMLModel:
     """A loaded `.mlmodel`: `probabilities(pixels)` runs it on uint8 28x28 images."""
 
@@ -249,9 +254,7 @@ class CoreMLModel:
         value = _weights(params.data, name, "constant").reshape(list(params.shape))
         return lambda: value
 
-    def _layer_loadConstant(self, params, name):
-        value = _weights(params.data, name, "constant").reshape(list(params.shape))
-        return lambda: value
+    _layer_loadConstant = _layer_loadConstantND  # same fields: data and shape
 
     def _layer_multiply(self, params, name):
         alpha = params.alpha
@@ -276,20 +279,10 @@ class CoreMLModel:
         return run
 
     def _layer_softmaxND(self, params, name):
-        axis = params.axis
-
-        def run(x):
-            shifted = np.exp(x - x.max(axis=axis, keepdims=True))
-            return shifted / shifted.sum(axis=axis, keepdims=True)
-
-        return run
+        return lambda x: _softmax(x, params.axis)
 
     def _layer_softmax(self, params, name):
-        def run(x):
-            shifted = np.exp(x - x.max(axis=1, keepdims=True))
-            return shifted / shifted.sum(axis=1, keepdims=True)
-
-        return run
+        return lambda x: _softmax(x, 1)  # over channels
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """Class probabilities (N, classes) for uint8 images (N, H, W) or (H, W):

@@ -68,7 +68,8 @@ def save_without_optimizer(model: keras.Model, path: str | os.PathLike) -> None:
     """Atomically save weights and architecture only: a few MB, nothing half-written."""
     from model.atomic import atomic_path
 
-    inference_model = keras.models.clone_model(model)
+    # A model rebuilt from its config has no optimizer; clone_model keeps it.
+    inference_model = keras.Model.from_config(model.get_config())
     inference_model.set_weights(model.get_weights())
     with atomic_path(path) as temporary:
         inference_model.save(temporary)

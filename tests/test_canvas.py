@@ -59,3 +59,38 @@ def test_resizing_the_window_does_not_change_the_bitmap(canvas, drawings):
     draw_strokes(canvas, strokes, scale=2.0, offset=(25.0, 0.0))
     assert canvas.strokes == small_strokes  # kept in canvas units
     assert np.array_equal(canvas.bitmap(), small_bitmap)
+
+
+HIDPI_CHECK = """
+import hashlib, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from desktop_app.canvas import Canvas
+from model.strokes import read_drawings
+from tests.qt_helpers import draw_strokes
+canvas = Canvas()
+canvas.resize(375, 375)
+canvas.show()
+draw_strokes(canvas, read_drawings(sys.argv[1])[30].strokes)
+canvas.grab()  # paint at the screen's resolution
+print(canvas.devicePixelRatioF(), hashlib.sha256(canvas.bitmap().tobytes()).hexdigest())
+"""
+
+
+def test_a_hidpi_screen_does_not_change_the_bitmap(strokes_file):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    results = []
+    for factor in ("1", "2"):
+        environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": factor}
+        run = subprocess.run([sys.executable, "-c", HIDPI_CHECK, str(strokes_file)], cwd=ROOT, env=environment,
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        results.append(run.stdout.split())
+    (ratio_1, bitmap_1), (ratio_2, bitmap_2) = results
+    assert (float(ratio_1), float(ratio_2)) == (1.0, 2.0)
+    assert bitmap_1 == bitmap_2

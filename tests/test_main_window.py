@@ -90,6 +90,14 @@ def test_sample_buttons_fill_the_canvas_and_predict_their_digit(window, button, 
     assert shown_digit(window) == digit
 
 
+def test_a_sample_keeps_hit_predict_until_a_stroke_or_predict(window):
+    window.sample_buttons[1].click()
+    assert window.bars.primary is not None  # the bars are live all the same
+    assert window.result_label.text() == TEXT_SAMPLE
+    drag(window.canvas, [(300.0, 300.0), (320.0, 330.0)])
+    assert window.result_label.text().startswith("Digit may be: ")
+
+
 def test_clear_empties_and_restores_the_prompt(window, drawings):
     draw_strokes(window.canvas, drawings[0].strokes)
     window.clear_action.trigger()

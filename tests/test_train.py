@@ -18,6 +18,14 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     model = load_keras_model(out)
     predictions = model.predict(mnist.x_test[:500, ..., None] / 255.0, verbose=0).argmax(axis=1)
     assert (predictions == mnist.y_test[:500]).mean() > 0.5  # it learned something real
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(out) as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+        assert "optimizer" not in weights  # saved without optimizer state: a few MB
     history = json.loads(out.with_suffix(".history.json").read_text())
     assert len(history["history"]["loss"]) == 1
     assert out.with_suffix(".curves.png").read_bytes()[:4] == b"\x89PNG"
