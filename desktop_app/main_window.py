@@ -43,10 +43,9 @@ TEXT_START = "Draw a number or tap on an image"
 TEXT_SAMPLE = "Hit predict..."
 TEXT_PREDICTING = "Predicting..."
 TEXT_BLANK = "Nothing drawn yet: draw a digit first"
-MAKE_MODEL = {
-    "coreml": "python scripts/export_coreml.py --model model/keras_mnist_cnn.keras "
-              "--out model/keras_mnist_cnn.mlmodel",
-    "keras": "python scripts/train.py --data PATH/TO/mnist.npz --out model/keras_mnist_cnn.keras",
+MAKE_MODEL = {  # the scripts' defaults are the shipped model files
+    "coreml": "python scripts/export_coreml.py",
+    "keras": "python scripts/train.py --data PATH/TO/mnist.npz",
 }
 LIVE_INTERVAL_MS = 40  # at most one live prediction per this while the pen moves
 
@@ -205,6 +204,7 @@ class MainWindow(QMainWindow):
         phone.addWidget(self.canvas, 1)
         phone.addLayout(samples)
         phone.addWidget(self.result_label)
+        phone.addSpacing(6)
 
         for name in PIPELINES:
             self.pipeline_box.addItem(PIPELINE_TITLES[name], name)
@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.engine_box.setToolTip("Core ML: the very .mlmodel the phone runs. Keras: the trained .keras model.")
         self.compare_box.setToolTip("Run both engines and flag any disagreement")
         self.status_label.setWordWrap(True)
+        self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 5)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         heading = QLabel("Probabilities")
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         central.setLayout(row)
         self.setCentralWidget(central)
-        self.resize(760, 560)
+        self.resize(780, 680)
 
     # --- engines
     def _ensure_engine(self, name: str) -> None:
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
                 lines.append(f"Loading {ENGINE_TITLES[name]}…")
             elif name in self.engine_errors:
                 error = True
-                lines.append(f"{ENGINE_TITLES[name]} unavailable: {self.engine_errors[name]}<br>"
+                lines.append(f"<b>{ENGINE_TITLES[name]} unavailable</b>: {self.engine_errors[name]}<br>"
                              f"Make it with: <code>{MAKE_MODEL[name]}</code>")
             elif name in self.engines:
                 lines.append(f"{ENGINE_TITLES[name]}: {self.engines[name].path.name}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.render import array_to_image
@@ -25,11 +25,11 @@ class ProbabilityBars(QWidget):
         self.primary: np.ndarray | None = None
         self.secondary: np.ndarray | None = None
         self.primary_name, self.secondary_name = "", ""
-        self.setMinimumSize(240, self.ROW * 10 + 24)
+        self.setMinimumSize(240, self.ROW * 10 + 28)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:
-        return QSize(300, self.ROW * 10 + 24)
+        return QSize(300, self.ROW * 10 + 28)
 
     def set_probabilities(self, primary: np.ndarray | None, secondary: np.ndarray | None = None,
                           primary_name: str = "", secondary_name: str = "") -> None:
@@ -78,15 +78,17 @@ class ProbabilityBars(QWidget):
                              f"{100 * self.primary[digit]:.1f} %")
         if self.secondary is not None:
             painter.setFont(font)
-            y = 10 * self.ROW + 4
-            for x, colour, name in ((label_width + 4, ACCENT, self.primary_name),
-                                    (label_width + 4 + track_width / 2, SECOND, self.secondary_name)):
+            metrics = QFontMetrics(font)
+            x, y = float(label_width + 4), 10 * self.ROW + 4
+            for colour, name in ((ACCENT, self.primary_name), (SECOND, self.secondary_name)):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(colour)
                 painter.drawRect(QRectF(x, y + 5, 10, 10))
                 painter.setPen(text)
-                painter.drawText(QRectF(x + 14, y, track_width / 2 - 14, 20),
+                width = metrics.horizontalAdvance(name) + 2
+                painter.drawText(QRectF(x + 14, y, width, 20),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+                x += 14 + width + 16
         painter.end()
 
 

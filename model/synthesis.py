@@ -16,7 +16,7 @@ import numpy as np
 
 from model.pipelines import ios_pipeline, mnist_pipeline
 
-VERSION = 1  # bump when the drawings change, to refresh caches
+VERSION = 2  # bump when the drawings change, to refresh caches
 CANVAS = 375.0
 UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
 
@@ -31,6 +31,10 @@ ASPECT = (0.75, 1.25)
 ROTATION_DEGREES = 12.0
 SHEAR = 0.3
 BRUSH_WIDTH = (7.0, 14.0)
+# Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
+# the way different writers' do, beyond what an affine map can.
+ELASTIC_GRID = 4
+ELASTIC_STRENGTH = 0.08  # largest std of a control point's shift, as a fraction of the digit's size
 
 
 def skeleton_strokes(image: np.ndarray) -> list[Stroke]:
@@ -82,9 +86,23 @@ def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
         strokes.append(walk)
 
 
+def elastic_warp(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Shift points by a random displacement field, bilinear between the
+    control points of a coarse grid over the digit's bounding box."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    size = max(float((high - low).max()), 1.0)
+    shifts = rng.normal(0.0, rng.uniform(0.0, ELASTIC_STRENGTH) * size, size=(ELASTIC_GRID, ELASTIC_GRID, 2))
+    grid = (points - low) / np.maximum(high - low, 1e-6) * (ELASTIC_GRID - 1)
+    cell = np.clip(np.floor(grid).astype(int), 0, ELASTIC_GRID - 2)
+    fx, fy = (grid - cell)[:, :1], (grid - cell)[:, 1:]
+    col, row = cell[:, 0], cell[:, 1]
+    return points + (shifts[row, col] * (1 - fx) * (1 - fy) + shifts[row, col + 1] * fx * (1 - fy)
+                     + shifts[row + 1, col] * (1 - fx) * fy + shifts[row + 1, col + 1] * fx * fy)
+
+
 def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list[Stroke]:
-    """A random size, aspect, slant, rotation and position on the phone canvas."""
-    points = np.array([p for stroke in strokes for p in stroke], dtype=np.float64)
+    """A random warp, size, aspect, slant, rotation and position on the phone canvas."""
+    points = elastic_warp(np.array([p for stroke in strokes for p in stroke], dtype=np.float64), rng)
     low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2
     size = max(high[1] - low[1], high[0] - low[0], 1.0)

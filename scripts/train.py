@@ -31,13 +31,15 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
     parser.add_argument("--out", default=str(DEFAULT_KERAS_MODEL), help="model file to write (.keras)")
-    parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--epochs", type=int, default=14)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--limit", type=int, help="train on the first N MNIST images only (quick runs)")
-    parser.add_argument("--synthetic-copies", type=int, default=2,
+    parser.add_argument("--synthetic-copies", type=int, default=3,
                         help="phone-like drawings made from each MNIST image (0: plain MNIST)")
+    parser.add_argument("--phone-ratio", type=float, default=1.5,
+                        help="phone-like inputs per epoch, as a multiple of the MNIST images")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cache", default="build/synthetic", help="folder caching the phone-like drawings")
     args = parser.parse_args(argv)
@@ -132,7 +134,7 @@ def main(argv=None) -> int:
         phone_labels = np.zeros((0,), np.int64)
     training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels,
                                 phone_images, phone_labels, args.batch_size, args.seed,
-                                phone_per_epoch=len(train_images) if len(phone_images) else 0)
+                                phone_per_epoch=round(args.phone_ratio * len(train_images)) if len(phone_images) else 0)
 
     # --- model
     model = build_model()
