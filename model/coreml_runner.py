@@ -130,7 +130,8 @@ class CoreMLModel:
             raise ModelFileError(f"{self.path}: layer {name!r}: dilated convolution is not supported")
         weights = _weights(params.weights, name, "convolution").reshape(
             params.outputChannels, params.kernelChannels, kernel_h, kernel_w)
-        matrix = np.ascontiguousarray(weights.reshape(params.outputChannels, -1).T)
+        # Rows ordered (kernel row, kernel column, channel) to match the columns below.
+        matrix = np.ascontiguousarray(weights.transpose(2, 3, 1, 0).reshape(-1, params.outputChannels))
         bias = _weights(params.bias, name, "bias") if params.hasBias else None
         same = params.WhichOneof("ConvolutionPaddingType") == "same"
         if not same:
@@ -144,12 +145,17 @@ class CoreMLModel:
                 padding = [(pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)]
             else:
                 padding = pads
+            # Work channels-last: the columns are 9 shifted slices side by side, a
+            # few plain copies instead of gathering a 6-D strided window view.
+            pixels = x.transpose(0, 2, 3, 1)
             if any(p for pair in padding for p in pair):
-                x = np.pad(x, [(0, 0), (0, 0), *padding])
-            windows = sliding_window_view(x, (kernel_h, kernel_w), axis=(2, 3))[:, :, ::stride_h, ::stride_w]
-            batch, channels, out_h, out_w = windows.shape[:4]
-            columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(batch * out_h * out_w, -1)
-            out = columns @ matrix
+                pixels = np.pad(pixels, [(0, 0), *padding, (0, 0)])
+            batch, height, width, _ = pixels.shape
+            out_h, out_w = (height - kernel_h) // stride_h + 1, (width - kernel_w) // stride_w + 1
+            columns = np.concatenate(
+                [pixels[:, i:i + stride_h * (out_h - 1) + 1:stride_h, j:j + stride_w * (out_w - 1) + 1:stride_w]
+                 for i in range(kernel_h) for j in range(kernel_w)], axis=3)
+            out = columns.reshape(batch * out_h * out_w, -1) @ matrix
             if bias is not None:
                 out += bias
             return out.reshape(batch, out_h, out_w, -1).transpose(0, 3, 1, 2)
@@ -198,6 +204,12 @@ class CoreMLModel:
                     reducer = np.nanmax if params.type == 0 else np.nanmean
                     windows = sliding_window_view(x, (kernel_h, kernel_w), axis=(2, 3))
                     return reducer(windows[:, :, ::stride_h, ::stride_w], axis=(4, 5))
+            if (kernel_h, kernel_w) == (stride_h, stride_w):  # non-overlapping tiles: a reshape
+                batch, channels, height, width = x.shape
+                out_h, out_w = height // kernel_h, width // kernel_w
+                tiles = x[:, :, :out_h * kernel_h, :out_w * kernel_w].reshape(
+                    batch, channels, out_h, kernel_h, out_w, kernel_w)
+                return reduce(tiles, axis=(3, 5))
             windows = sliding_window_view(x, (kernel_h, kernel_w), axis=(2, 3))
             return reduce(windows[:, :, ::stride_h, ::stride_w], axis=(4, 5))
 

