@@ -273,9 +273,6 @@ class MainWindow(QMainWindow):
             return [self.engine_name] + [n for n in ENGINES if n != self.engine_name]
         return [self.engine_name]
 
-    def engines_ready(self) -> bool:
-        return all(n in self.engines or n in self.engine_errors for n in self._engines_wanted())
-
     def _show_status(self) -> None:
         lines, error = [], False
         for name in self._engines_wanted():

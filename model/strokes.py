@@ -9,7 +9,7 @@ import gzip
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from model.errors import DataError
@@ -26,7 +26,6 @@ class Drawing:
     label: int | None = None
     canvas: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)
     writer: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         record = {"canvas": list(self.canvas)}
@@ -64,8 +63,7 @@ def parse_drawing(record: object, where: str) -> Drawing:
             points.append((float(point[0]), float(point[1])))
         parsed.append(points)
     writer = record.get("writer")
-    extra = {k: v for k, v in record.items() if k not in ("canvas", "label", "strokes", "writer")}
-    return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None, extra)
+    return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None)
 
 
 def _is_number(value: object) -> bool:
