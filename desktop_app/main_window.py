@@ -77,27 +77,17 @@ class EngineLoader(QObject):
 def image_to_canvas(image: QImage) -> QImage:
     """Fit any image onto the black 375x375 canvas, keeping its aspect ratio;
     dark-on-light images (ink on paper) are inverted to white on black."""
-    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    scaled = gray.scaled(CANVAS_SIZE, CANVAS_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
-                         Qt.TransformationMode.SmoothTransformation)
-    canvas = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_Grayscale8)
-    canvas.fill(0)
-    if image.hasAlphaChannel():
-        # Transparent pixels read as black, as they do for Vision on the phone.
-        alpha = image.convertToFormat(QImage.Format.Format_ARGB32).scaled(
-            scaled.size(), Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        values = image_to_array(scaled).astype(np.float32)
-        rgba = np.frombuffer(alpha.constBits(), np.uint8).reshape(alpha.height(), alpha.bytesPerLine())
-        opacity = rgba[:, : alpha.width() * 4].reshape(alpha.height(), alpha.width(), 4)[..., 3] / 255.0
-        scaled = array_to_image((values * opacity).astype(np.uint8))
-    else:
-        values = image_to_array(scaled)
-        if values.mean() > 127:
-            scaled = array_to_image(255 - values)
+    scaled = image.convertToFormat(QImage.Format.Format_ARGB32).scaled(
+        CANVAS_SIZE, CANVAS_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    if not image.hasAlphaChannel() and image_to_array(scaled).mean() > 127:
+        scaled.invertPixels()
+    canvas = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_RGB32)
+    canvas.fill(Qt.GlobalColor.black)
+    # Painted over black, transparent pixels read as black, as they do for Vision on the phone.
     painter = QPainter(canvas)
     painter.drawImage((CANVAS_SIZE - scaled.width()) // 2, (CANVAS_SIZE - scaled.height()) // 2, scaled)
     painter.end()
-    return canvas
+    return canvas.convertToFormat(QImage.Format.Format_Grayscale8)
 
 
 class MainWindow(QMainWindow):
@@ -268,10 +258,11 @@ class MainWindow(QMainWindow):
         if name in self._engines_wanted():
             self.run_prediction(live=True)
 
+    def _other_engine(self) -> str:
+        return next(n for n in ENGINES if n != self.engine_name)
+
     def _engines_wanted(self) -> list[str]:
-        if self.compare_box.isChecked():
-            return [self.engine_name] + [n for n in ENGINES if n != self.engine_name]
-        return [self.engine_name]
+        return [self.engine_name, self._other_engine()] if self.compare_box.isChecked() else [self.engine_name]
 
     def _show_status(self) -> None:
         lines, error = [], False
@@ -331,9 +322,9 @@ class MainWindow(QMainWindow):
             return None
         other = None
         if self.compare_box.isChecked():
-            other_name = next(n for n in ENGINES if n != self.engine_name)
-            if other_name in self.engines:
-                other = predict_bitmap(self.engines[other_name], bitmap, self.pipeline)
+            other_engine = self.engines.get(self._other_engine())
+            if other_engine is not None:
+                other = predict_bitmap(other_engine, bitmap, self.pipeline)
         self._show_prediction(prediction, other)
         if not live:
             self._awaiting_predict = False
@@ -344,10 +335,9 @@ class MainWindow(QMainWindow):
 
     def _show_prediction(self, prediction: Prediction | None, other: Prediction | None) -> None:
         self.last_prediction, self.other_prediction = prediction, other
-        other_name = next(n for n in ENGINES if n != self.engine_name)
         self.bars.set_probabilities(None if prediction is None else prediction.probabilities,
                                     None if other is None else other.probabilities,
-                                    ENGINE_TITLES[self.engine_name], ENGINE_TITLES[other_name])
+                                    ENGINE_TITLES[self.engine_name], ENGINE_TITLES[self._other_engine()])
         self.input_view.set_input(None if prediction is None else prediction.model_input)
         self._show_status()
 

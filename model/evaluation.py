@@ -11,7 +11,7 @@ import numpy as np
 from model.atomic import atomic_path, write_text_atomic
 
 
-def evaluate_inputs(engine, inputs: np.ndarray, labels: np.ndarray, batch: int = 1000) -> np.ndarray:
+def evaluate_inputs(engine, inputs: np.ndarray, batch: int = 1000) -> np.ndarray:
     """Predicted digits for (N, 28, 28) inputs in [0, 1]."""
     predicted = [np.argmax(engine.probabilities(inputs[i:i + batch]), axis=1)
                  for i in range(0, len(inputs), batch)]

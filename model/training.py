@@ -26,12 +26,12 @@ class MixedEpochs(keras.utils.PyDataset):
     phone-like drawings drawn from the synthetic pool, half through each pipeline."""
 
     def __init__(self, mnist_images, mnist_labels, phone_images, phone_labels,
-                 batch_size: int, seed: int, phone_per_epoch: int | None = None):
+                 batch_size: int, seed: int, phone_per_epoch: int):
         super().__init__()
         self.mnist_images, self.mnist_labels = mnist_images, mnist_labels
         self.phone_images, self.phone_labels = phone_images, phone_labels
         self.batch_size = batch_size
-        self.phone_per_epoch = min(len(phone_images), phone_per_epoch or len(mnist_images))
+        self.phone_per_epoch = min(len(phone_images), phone_per_epoch)
         self.rng = np.random.default_rng(seed)
         self.on_epoch_end()
 

@@ -115,8 +115,7 @@ def bench_ui(drawings) -> dict:
             count_before = len(predictions)
             for index, (x, y) in enumerate(stroke):
                 kind = QEvent.Type.MouseButtonPress if index == 0 else QEvent.Type.MouseMove
-                buttons = left
-                event = QMouseEvent(kind, QPointF(x, y), QPointF(x, y), left if index == 0 else none, buttons,
+                event = QMouseEvent(kind, QPointF(x, y), QPointF(x, y), left if index == 0 else none, left,
                                     Qt.KeyboardModifier.NoModifier)
                 t0 = time.perf_counter()
                 QApplication.sendEvent(window.canvas, event)

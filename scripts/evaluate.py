@@ -69,7 +69,7 @@ def main(argv=None) -> int:
             inputs = mnist.x_test.astype(np.float32) / 255.0
             labels = mnist.y_test.astype(np.int64)
             started = time.monotonic()
-            predicted = evaluate_inputs(engine, inputs, labels)
+            predicted = evaluate_inputs(engine, inputs)
             accuracy = float((predicted == labels).mean())
             result["mnist_test_accuracy"] = round(accuracy, 4)
             result["mnist_test_count"] = int(len(labels))
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
             inputs = render_drawings(drawings, pipelines)
             result["strokes_accuracy"], result["strokes_per_class"] = {}, {}
             for pipeline in pipelines:
-                predicted = evaluate_inputs(engine, inputs[pipeline], labels)
+                predicted = evaluate_inputs(engine, inputs[pipeline])
                 accuracy = float((predicted == labels).mean())
                 result["strokes_accuracy"][pipeline] = round(accuracy, 4)
                 result["strokes_per_class"][pipeline] = per_class_accuracy(confusion_matrix(labels, predicted))

@@ -134,7 +134,7 @@ def main(argv=None) -> int:
         phone_labels = np.zeros((0,), np.int64)
     training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels,
                                 phone_images, phone_labels, args.batch_size, args.seed,
-                                phone_per_epoch=round(args.phone_ratio * len(train_images)) if len(phone_images) else 0)
+                                phone_per_epoch=round(args.phone_ratio * len(train_images)))
 
     # --- model
     model = build_model()

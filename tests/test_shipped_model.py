@@ -24,13 +24,13 @@ def core_ml():
 
 def test_shipped_keras_model_meets_the_mnist_test_target(mnist):
     engine = load_engine("keras")
-    predicted = evaluate_inputs(engine, mnist.x_test.astype(np.float32) / 255, mnist.y_test)
+    predicted = evaluate_inputs(engine, mnist.x_test.astype(np.float32) / 255)
     assert (predicted == mnist.y_test).mean() >= MNIST_TEST_FLOOR
 
 
 def test_shipped_mlmodel_has_the_same_mnist_accuracy(mnist, core_ml):
-    keras_predicted = evaluate_inputs(load_engine("keras"), mnist.x_test.astype(np.float32) / 255, mnist.y_test)
-    core_ml_predicted = evaluate_inputs(core_ml, mnist.x_test.astype(np.float32) / 255, mnist.y_test)
+    keras_predicted = evaluate_inputs(load_engine("keras"), mnist.x_test.astype(np.float32) / 255)
+    core_ml_predicted = evaluate_inputs(core_ml, mnist.x_test.astype(np.float32) / 255)
     assert (core_ml_predicted == mnist.y_test).mean() == (keras_predicted == mnist.y_test).mean()
 
 
@@ -38,5 +38,5 @@ def test_shipped_mlmodel_has_the_same_mnist_accuracy(mnist, core_ml):
 def test_real_drawings_accuracy_does_not_fall(drawings, core_ml, pipeline):
     inputs = np.stack([to_model_input(render_strokes(d.strokes), pipeline) for d in drawings])
     labels = np.array([d.label for d in drawings])
-    accuracy = (evaluate_inputs(core_ml, inputs, labels) == labels).mean()
+    accuracy = (evaluate_inputs(core_ml, inputs) == labels).mean()
     assert accuracy >= STROKES_MEASURED[pipeline] - MARGIN
