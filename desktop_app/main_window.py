@@ -200,7 +200,8 @@ class MainWindow(QMainWindow):
             self.pipeline_box.addItem(PIPELINE_TITLES[name], name)
         self.pipeline_box.setCurrentIndex(PIPELINES.index(self.pipeline))
         self.pipeline_box.setToolTip("Phone (exact): the whole canvas shrunk to 28x28, as the phone does.\n"
-                                     "MNIST-centred: cropped, scaled to 20 px and centred, as MNIST was made.")
+                                     "MNIST-centred: cropped, scaled to 20 px, strokes widened to MNIST's pen\n"
+                                     "and centred, as MNIST was made.")
         for name in ENGINES:
             self.engine_box.addItem(ENGINE_TITLES[name], name)
         self.engine_box.setCurrentIndex(ENGINES.index(self.engine_name))

@@ -16,6 +16,10 @@ MNIST_CENTRE = 14.0  # MNIST's centre of mass, in pixel-index coordinates
 # Pixels dimmer than this are background: it ignores the faint noise of opened
 # photos and JPEGs, while a single 10 px dot is far brighter.
 INK_THRESHOLD = 16
+# Median stroke width of MNIST's training digits, in 28x28 pixels, as
+# stroke_width() measures it on the digits upsampled 8x.
+MNIST_STROKE_WIDTH = 2.5
+FINE = 4  # the MNIST pipeline widens strokes on a 4x finer grid, then averages down
 
 PIPELINES = ("ios", "mnist")
 PIPELINE_TITLES = {"ios": "Phone (exact)", "mnist": "MNIST-centred"}
@@ -70,7 +74,8 @@ def ios_pipeline(bitmap: np.ndarray) -> np.ndarray:
 
 def mnist_pipeline(bitmap: np.ndarray) -> np.ndarray:
     """MNIST's own normalisation: crop to the ink, longer side to 20 px with
-    the aspect ratio kept, centre of mass moved to (14, 14) (sub-pixel)."""
+    the aspect ratio kept, strokes as wide as MNIST's pen, centre of mass
+    moved to (14, 14) (sub-pixel)."""
     if is_blank(bitmap):
         raise NothingDrawn()
     canvas = _as_canvas(bitmap)
@@ -79,22 +84,87 @@ def mnist_pipeline(bitmap: np.ndarray) -> np.ndarray:
     ink_cols = np.flatnonzero(ink.any(axis=0))
     top, bottom = ink_rows[0], ink_rows[-1] + 1
     left, right = ink_cols[0], ink_cols[-1] + 1
-    crop = canvas[top:bottom, left:right]
-    scale = MNIST_BOX / max(bottom - top, right - left)
+    crop = canvas[top:bottom, left:right].astype(np.float32)
+    extent = max(bottom - top, right - left)
+    width = stroke_width(crop >= 0.5)
+    # A 10 px finger line shrunk into MNIST's 20 px box is often under 1 px
+    # wide, less than half of MNIST's pen: widen it to MNIST's width, keeping
+    # the outer box at 20 px. Blobs (a dot) and thick strokes are left alone.
+    if width * MNIST_BOX / extent < MNIST_STROKE_WIDTH and extent > 2 * width:
+        scale = (MNIST_BOX - MNIST_STROKE_WIDTH) / (extent - width)
+        radius = (MNIST_STROKE_WIDTH - width * scale) / 2 * FINE
+    else:
+        scale, radius = MNIST_BOX / extent, 0.0
     box_height, box_width = (bottom - top) * scale, (right - left) * scale
+    size = MODEL_SIZE * FINE
+    y0 = (MNIST_CENTRE - box_height / 2) * FINE
+    x0 = (MNIST_CENTRE - box_width / 2) * FINE
+    rows = area_matrix(crop.shape[0], size, 0, crop.shape[0], y0, y0 + box_height * FINE).astype(np.float32)
+    cols = area_matrix(crop.shape[1], size, 0, crop.shape[1], x0, x0 + box_width * FINE).astype(np.float32)
+    fine = dilate(rows @ crop @ cols.T, radius)
+    # Averaging 4x4 blocks keeps the centre of mass: fine pixel j is at
+    # (j + 0.5) / FINE - 0.5 in 28x28 pixel-index coordinates.
+    com_y, com_x = ((np.array(centre_of_mass(fine)) + 0.5) / FINE - 0.5)
+    fine = shift_image(fine, (MNIST_CENTRE - com_y) * FINE, (MNIST_CENTRE - com_x) * FINE)
+    model_input = fine.reshape(MODEL_SIZE, FINE, MODEL_SIZE, FINE).mean(axis=(1, 3))
+    return np.clip(model_input, 0.0, 1.0).astype(np.float32)
 
-    def resample(shift_y: float, shift_x: float) -> np.ndarray:
-        y0 = MNIST_CENTRE - box_height / 2 + shift_y
-        x0 = MNIST_CENTRE - box_width / 2 + shift_x
-        rows = area_matrix(crop.shape[0], MODEL_SIZE, 0, crop.shape[0], y0, y0 + box_height)
-        cols = area_matrix(crop.shape[1], MODEL_SIZE, 0, crop.shape[1], x0, x0 + box_width)
-        return rows @ crop @ cols.T
 
-    centred_box = resample(0.0, 0.0)
-    com_y, com_x = centre_of_mass(centred_box)
-    # Resampling is linear, so shifting the destination span moves the centre
-    # of mass by exactly that shift (unless ink would leave the frame).
-    return np.clip(resample(MNIST_CENTRE - com_y, MNIST_CENTRE - com_x), 0.0, 1.0).astype(np.float32)
+def shift_image(image: np.ndarray, d_row: float, d_col: float) -> np.ndarray:
+    """Move the content by a real number of pixels, filling with black; linear
+    interpolation moves the centre of mass by exactly that much."""
+    for axis, distance in ((0, d_row), (1, d_col)):
+        whole = int(np.floor(distance))
+        part = distance - whole
+        image = (1 - part) * _shift_whole(image, whole, axis) + part * _shift_whole(image, whole + 1, axis)
+    return image
+
+
+def _shift_whole(image: np.ndarray, count: int, axis: int) -> np.ndarray:
+    moved = np.zeros_like(image)
+    length = image.shape[axis]
+    if abs(count) < length:
+        source, target = [slice(None)] * 2, [slice(None)] * 2
+        source[axis] = slice(max(0, -count), length - max(0, count))
+        target[axis] = slice(max(0, count), length - max(0, -count))
+        moved[tuple(target)] = image[tuple(source)]
+    return moved
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean width of the strokes in a boolean ink mask, in its pixels: a stroke
+    of length L and width w has area L*w and an outline about 2*L long."""
+    area = int(ink.sum())
+    if area == 0:
+        return 0.0
+    padded = np.pad(ink, 1)
+    # Cauchy-Crofton: the outline's length from how often rows, columns and
+    # both diagonals cross it (diagonal lines lie 1/sqrt(2) apart).
+    straight = np.count_nonzero(padded[1:] != padded[:-1]) + np.count_nonzero(padded[:, 1:] != padded[:, :-1])
+    diagonal = (np.count_nonzero(padded[1:, 1:] != padded[:-1, :-1])
+                + np.count_nonzero(padded[1:, :-1] != padded[:-1, 1:]))
+    outline = np.pi / 8 * (straight + diagonal / np.sqrt(2))
+    return 2.0 * area / outline
+
+
+def dilate(image: np.ndarray, radius: float) -> np.ndarray:
+    """Grey-level dilation by a disk of `radius` pixels: each pixel becomes
+    the brightest within that distance, so strokes grow by radius per side.
+    The disk's rim is weighted by how far it reaches into each pixel, so a
+    fractional radius widens by a fractional amount."""
+    if radius <= 0:
+        return image
+    reach = int(np.ceil(radius))
+    height, width = image.shape
+    padded = np.pad(image, reach)
+    grown = image.copy()
+    for d_row in range(-reach, reach + 1):
+        for d_col in range(-reach, reach + 1):
+            weight = min(1.0, radius + 1.0 - float(np.hypot(d_row, d_col)))
+            if weight > 0:
+                shifted = padded[reach + d_row:reach + d_row + height, reach + d_col:reach + d_col + width]
+                np.maximum(grown, shifted * weight if weight < 1 else shifted, out=grown)
+    return grown
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:

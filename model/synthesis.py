@@ -16,7 +16,7 @@ import numpy as np
 
 from model.pipelines import ios_pipeline, mnist_pipeline
 
-VERSION = 2  # bump when the drawings change, to refresh caches
+VERSION = 3  # bump when the drawings change, to refresh caches
 CANVAS = 375.0
 UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
 
@@ -33,6 +33,8 @@ SHEAR = 0.3
 BRUSH_WIDTH = (7.0, 14.0)
 # Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
 # the way different writers' do, beyond what an affine map can.
+# Chance that a drawing of a digit gets its variant stroke (writing_variant).
+VARIANT_CHANCE = {1: 0.5, 7: 0.3, 0: 0.1}
 ELASTIC_GRID = 4
 ELASTIC_STRENGTH = 0.08  # largest std of a control point's shift, as a fraction of the digit's size
 
@@ -86,6 +88,39 @@ def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
         strokes.append(walk)
 
 
+def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator) -> list[Stroke]:
+    """Sometimes add the extra stroke of a common way of writing the digit that
+    MNIST's American writers hardly used: the continental "1" with a long
+    up-stroke (and often a foot), the crossed "7", the slashed "0"."""
+    chance = VARIANT_CHANCE.get(label, 0.0)
+    if not strokes or rng.random() >= chance:
+        return strokes
+    points = np.array([p for stroke in strokes for p in stroke])
+    (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+    height, width = max(bottom - top, 1.0), max(right - left, 1.0)
+    extra: list[Stroke] = []
+    if label == 1:
+        peak_x, peak_y = points[np.argmin(points[:, 1])]
+        length = rng.uniform(0.25, 0.5) * height
+        angle = np.radians(rng.uniform(20.0, 60.0))  # below the horizontal, to the left
+        extra.append([(peak_x - length * np.cos(angle), peak_y + length * np.sin(angle)), (peak_x, peak_y)])
+        if rng.random() < 0.4:
+            foot_x, foot_y = points[np.argmax(points[:, 1])]
+            half = rng.uniform(0.15, 0.3) * height
+            extra.append([(foot_x - half, foot_y), (foot_x + half, foot_y)])
+    elif label == 7:
+        bar_y = top + rng.uniform(0.45, 0.6) * height
+        near = points[np.abs(points[:, 1] - bar_y) < 0.05 * height]
+        if len(near):
+            bar_x, half = near[:, 0].mean(), rng.uniform(0.15, 0.3) * height
+            extra.append([(bar_x - half, bar_y), (bar_x + half, bar_y)])
+    elif label == 0:
+        jitter = rng.uniform(-0.1, 0.1, size=4)
+        extra.append([(left - (0.05 + jitter[0]) * width, bottom + (0.05 + jitter[1]) * height),
+                      (right + (0.05 + jitter[2]) * width, top - (0.05 + jitter[3]) * height)])
+    return strokes + extra
+
+
 def elastic_warp(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Shift points by a random displacement field, bilinear between the
     control points of a coarse grid over the digit's bounding box."""
@@ -128,14 +163,14 @@ def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list
     return placed
 
 
-def synthesize(images: np.ndarray, rng: np.random.Generator, render: Render,
+def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, render: Render,
                progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each MNIST image, one phone-like drawing through each pipeline:
     returns (ios_inputs, mnist_inputs), float32 arrays of shape (N, 28, 28)."""
     ios_inputs = np.zeros((len(images), 28, 28), np.float32)
     mnist_inputs = np.zeros((len(images), 28, 28), np.float32)
-    for index, image in enumerate(images):
-        strokes = place_on_canvas(skeleton_strokes(image), rng)
+    for index, (image, label) in enumerate(zip(images, labels, strict=True)):
+        strokes = place_on_canvas(writing_variant(skeleton_strokes(image), int(label), rng), rng)
         bitmap = render(strokes, width=rng.uniform(*BRUSH_WIDTH))
         ios_inputs[index] = ios_pipeline(bitmap)
         mnist_inputs[index] = mnist_pipeline(bitmap)
@@ -144,11 +179,12 @@ def synthesize(images: np.ndarray, rng: np.random.Generator, render: Render,
     return ios_inputs, mnist_inputs
 
 
-def _synthesize_chunk(images: np.ndarray, seed: int, render: Render) -> tuple[np.ndarray, np.ndarray]:
-    return synthesize(images, np.random.default_rng(seed), render)
+def _synthesize_chunk(images: np.ndarray, labels: np.ndarray, seed: int, render: Render
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    return synthesize(images, labels, np.random.default_rng(seed), render)
 
 
-def synthesize_parallel(images: np.ndarray, seed: int, render: Render, workers: int = 2,
+def synthesize_parallel(images: np.ndarray, labels: np.ndarray, seed: int, render: Render, workers: int = 2,
                         chunk: int = 2000, progress: Callable[[int, int], None] | None = None
                         ) -> tuple[np.ndarray, np.ndarray]:
     """`synthesize` over chunks in worker processes; deterministic for a seed
@@ -162,7 +198,8 @@ def synthesize_parallel(images: np.ndarray, seed: int, render: Render, workers: 
     # Workers inherit the environment: BLAS threads only slow these small matmuls down.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_synthesize_chunk, images[start:start + chunk], seed + start, render): start
+        futures = {pool.submit(_synthesize_chunk, images[start:start + chunk],
+                               labels[start:start + chunk], seed + start, render): start
                    for start in starts}
         done = 0
         for future in concurrent.futures.as_completed(futures):

@@ -31,7 +31,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
     parser.add_argument("--out", default=str(DEFAULT_KERAS_MODEL), help="model file to write (.keras)")
-    parser.add_argument("--epochs", type=int, default=14)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=1)
@@ -50,12 +50,13 @@ def parse_args(argv=None):
     return args
 
 
-def phone_like_drawings(images: np.ndarray, copies: int, seed: int, workers: int, cache: Path):
+def phone_like_drawings(images: np.ndarray, labels: np.ndarray, copies: int, seed: int, workers: int,
+                        cache: Path):
     """Phone-like inputs (both pipelines) for `copies` placements of each image, cached."""
     from desktop_app.render import render_strokes
     from model import synthesis
 
-    key = hashlib.sha256(images.tobytes()).hexdigest()[:12]
+    key = hashlib.sha256(images.tobytes() + labels.tobytes()).hexdigest()[:12]
     cache_file = cache / f"phone-{key}-x{copies}-seed{seed}-v{synthesis.VERSION}.npz"
     if cache_file.exists():
         print(f"phone-like drawings: cached in {cache_file}", flush=True)
@@ -70,7 +71,7 @@ def phone_like_drawings(images: np.ndarray, copies: int, seed: int, workers: int
     for copy in range(copies):
         print(f"phone-like drawings, copy {copy + 1}/{copies}:", flush=True)
         ios_inputs, mnist_inputs = synthesis.synthesize_parallel(
-            images, seed * 1000 + copy * len(images), render_strokes, workers=workers, progress=progress)
+            images, labels, seed * 1000 + copy * len(images), render_strokes, workers=workers, progress=progress)
         ios_parts.append(ios_inputs)
         mnist_parts.append(mnist_inputs)
     ios_all, mnist_all = np.concatenate(ios_parts), np.concatenate(mnist_parts)
@@ -126,7 +127,7 @@ def main(argv=None) -> int:
 
     if args.synthetic_copies > 0:
         ios_inputs, mnist_inputs = phone_like_drawings(
-            train_images, args.synthetic_copies, args.seed, args.workers, Path(args.cache))
+            train_images, train_labels, args.synthetic_copies, args.seed, args.workers, Path(args.cache))
         phone_images = np.concatenate([ios_inputs, mnist_inputs])
         phone_labels = np.tile(train_labels, 2 * args.synthetic_copies)
     else:

@@ -2,7 +2,16 @@ import numpy as np
 import pytest
 
 from desktop_app.render import render_strokes
-from model.pipelines import NothingDrawn, centre_of_mass, ios_pipeline, is_blank, mnist_pipeline, to_model_input
+from model.pipelines import (
+    MNIST_STROKE_WIDTH,
+    NothingDrawn,
+    centre_of_mass,
+    ios_pipeline,
+    is_blank,
+    mnist_pipeline,
+    stroke_width,
+    to_model_input,
+)
 
 
 def ink_box(image, threshold=0.05):
@@ -46,16 +55,34 @@ def test_mnist_keeps_the_aspect_ratio_of_a_tall_thin_one():
     one = render_strokes([[(180, 60), (185, 320)]])
     height, width = ink_box(mnist_pipeline(one))
     assert height in (20, 21)
-    assert width <= 3  # a stretched "1" would be 20 px wide
+    assert width <= 5  # a stretched "1" would be 20 px wide
 
 
 def test_mnist_scales_the_longer_side_of_a_wide_stroke_to_20px():
     dash = render_strokes([[(60, 180), (300, 190)]])
     height, width = ink_box(mnist_pipeline(dash))
-    assert width in (20, 21) and height <= 3
+    assert width in (20, 21) and height <= 5  # a stretched dash would be 20 px tall
 
 
 def test_mnist_output_does_not_depend_on_where_the_digit_was_drawn(drawings):
     strokes = drawings[1].strokes
     moved = [[(x - 40, y + 30) for x, y in stroke] for stroke in strokes]
     assert mnist_pipeline(render_strokes(strokes)) == pytest.approx(mnist_pipeline(render_strokes(moved)), abs=0.02)
+
+
+def test_stroke_width_measures_the_brush():
+    assert stroke_width(render_strokes([[(60, 80), (300, 250)]], width=10) >= 128) == pytest.approx(10, abs=1)
+    assert stroke_width(render_strokes([[(60, 80), (200, 300)]], width=30) >= 128) == pytest.approx(30, rel=0.1)
+
+
+def test_mnist_widens_a_finger_line_to_mnists_pen():
+    # Shrunk into the 20 px box, a 10 px line on a 300 px tall "1" is 0.7 px wide.
+    one = mnist_pipeline(render_strokes([[(187, 40), (187, 340)]]))
+    assert one[14].sum() == pytest.approx(MNIST_STROKE_WIDTH, abs=0.3)
+    assert ink_box(one, threshold=0.5)[0] in (19, 20)
+
+
+def test_mnist_leaves_a_thick_stroke_as_wide_as_it_is():
+    # A 60 px pen on a 360 px tall line is 3.3 px wide in the 20 px box.
+    thick = mnist_pipeline(render_strokes([[(187, 37), (187, 337)]], width=60))
+    assert thick[14].sum() == pytest.approx(60 * 20 / 360, abs=0.3)

@@ -13,7 +13,7 @@ from model.pipelines import to_model_input
 
 MNIST_TEST_FLOOR = 0.994  # the target; measured 0.9950
 # Measured for the shipped .mlmodel on the shared sample (scripts/evaluate.py --engine coreml).
-STROKES_MEASURED = {"ios": 0.9695, "mnist": 0.9789}
+STROKES_MEASURED = {"ios": 0.9801, "mnist": 0.9857}
 MARGIN = 0.005
 
 
