@@ -60,14 +60,14 @@ def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
     array = np.asarray(bitmap)
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"a canvas bitmap is a 2-D grayscale array, got shape {array.shape}")
-    return array.astype(np.float64) / 255.0
+    return array.astype(np.float32) / np.float32(255.0)
 
 
 def ios_pipeline(bitmap: np.ndarray) -> np.ndarray:
     """What the phone does: the whole canvas shrunk to 28x28 by area averaging."""
     if is_blank(bitmap):
         raise NothingDrawn()
-    canvas = _as_canvas(bitmap).astype(np.float32)
+    canvas = _as_canvas(bitmap)
     height, width = canvas.shape
     return np.clip(_shrink_matrix(height) @ canvas @ _shrink_matrix(width).T, 0.0, 1.0)
 
@@ -79,12 +79,12 @@ def mnist_pipeline(bitmap: np.ndarray) -> np.ndarray:
     if is_blank(bitmap):
         raise NothingDrawn()
     canvas = _as_canvas(bitmap)
-    ink = canvas >= INK_THRESHOLD / 255.0
+    ink = np.asarray(bitmap) >= INK_THRESHOLD
     ink_rows = np.flatnonzero(ink.any(axis=1))
     ink_cols = np.flatnonzero(ink.any(axis=0))
     top, bottom = ink_rows[0], ink_rows[-1] + 1
     left, right = ink_cols[0], ink_cols[-1] + 1
-    crop = canvas[top:bottom, left:right].astype(np.float32)
+    crop = canvas[top:bottom, left:right]
     extent = max(bottom - top, right - left)
     width = stroke_width(crop >= 0.5)
     # A 10 px finger line shrunk into MNIST's 20 px box is often under 1 px

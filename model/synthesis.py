@@ -31,10 +31,10 @@ ASPECT = (0.75, 1.25)
 ROTATION_DEGREES = 12.0
 SHEAR = 0.3
 BRUSH_WIDTH = (7.0, 14.0)
-# Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
-# the way different writers' do, beyond what an affine map can.
 # Chance that a drawing of a digit gets its variant stroke (writing_variant).
 VARIANT_CHANCE = {1: 0.5, 7: 0.3, 0: 0.1}
+# Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
+# the way different writers' do, beyond what an affine map can.
 ELASTIC_GRID = 4
 ELASTIC_STRENGTH = 0.08  # largest std of a control point's shift, as a fraction of the digit's size
 
