@@ -1,1 +1,1 @@
-"""Digit Recognizer desktop: the Qt side of the product."""
+"""The Qt app: the canvas, the window and its widgets, over a Qt-free Session."""

@@ -1,33 +1,42 @@
-"""python -m desktop_app [--open DRAWING] [--screenshot OUT.png] [--engine coreml|keras] [--pipeline ios|mnist]"""
+"""python -m desktop_app [--open FILE] [--screenshot OUT.png] [--engine coreml|keras] [--pipeline phone|centred]"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
-# Small matmuls run slower with BLAS threads; set before numpy loads.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import model  # noqa: F401  (process-wide settings, before numpy loads)
 
 
 def parse_args(argv=None):
+    from desktop_app.main_window import SCREENSHOT_FORMATS
     from model.engines import ENGINES
-    from model.pipelines import PIPELINES
+    from model.pipelines import PIPELINE_ALIASES, PIPELINES
 
     parser = argparse.ArgumentParser(prog="python -m desktop_app", description="Draw a digit; see what the model "
                                      "(and the phone) thinks it is.")
     parser.add_argument("--open", metavar="FILE", help="a saved drawing (.json strokes) or any image")
     parser.add_argument("--screenshot", metavar="OUT.png",
-                        help="predict, save a PNG of the whole window and exit (no display needed)")
-    parser.add_argument("--engine", choices=ENGINES, default="coreml",
+                        help="predict, save a picture of the whole window (.png, .jpg or .bmp) and exit "
+                             "(no display needed)")
+    parser.add_argument("--engine", choices=ENGINES,
                         help="coreml: the phone's .mlmodel, run here (default); keras: the .keras model")
-    parser.add_argument("--pipeline", choices=PIPELINES, default="ios",
-                        help="ios: the phone's whole-canvas shrink (default); mnist: MNIST-style centring")
+    parser.add_argument("--pipeline", choices=[*PIPELINES, *PIPELINE_ALIASES],
+                        help="phone: the phone's whole-canvas shrink (default); centred: MNIST-style centring "
+                             "(ios and mnist are the old names)")
     parser.add_argument("--compare", action="store_true", help="run both engines and flag disagreements")
+    parser.add_argument("--compare-model", metavar="PATH", help="show a second model file beside the chosen one")
     parser.add_argument("--coreml-model", metavar="PATH", help="the .mlmodel to run (default: the shipped one)")
     parser.add_argument("--keras-model", metavar="PATH", help="the .keras model (default: the shipped one)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.pipeline:
+        args.pipeline = PIPELINE_ALIASES.get(args.pipeline, args.pipeline)
+    if args.screenshot and Path(args.screenshot).suffix.lower() not in SCREENSHOT_FORMATS:
+        parser.error(f"--screenshot {args.screenshot}: unknown image type; use one of "
+                     f"{', '.join(SCREENSHOT_FORMATS)}")
+    return args
 
 
 def main(argv=None) -> int:
@@ -35,31 +44,51 @@ def main(argv=None) -> int:
     if args.screenshot and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no screen
 
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.main_window import MainWindow
+    from desktop_app.main_window import APP_NAME, MainWindow, save_screenshot
+    from model.cli import check_writable_file
+    from model.errors import ModelFileError
 
+    if args.screenshot:
+        check_writable_file(Path(args.screenshot), "--screenshot")
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("DigitRecognizer")
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    settings = QSettings()
     paths = {name: path for name, path in (("coreml", args.coreml_model), ("keras", args.keras_model)) if path}
-    # A screenshot waits for every engine it shows, so it loads them in the foreground.
-    window = MainWindow(engine=args.engine, pipeline=args.pipeline, model_paths=paths,
-                        load_in_background=not args.screenshot)
+    # A screenshot waits for every model it shows, so it loads them in the foreground.
+    window = MainWindow(engine=args.engine or settings.value("engine", "coreml"),
+                        pipeline=args.pipeline or settings.value("pipeline", "phone"), model_paths=paths,
+                        load_in_background=not args.screenshot, settings=settings)
+    session = window.session
     if args.compare:
-        window.compare_box.setChecked(True)
+        session.set_compare_engines(True)
+    if args.compare_model:
+        try:
+            session.compare_with_model(args.compare_model)
+        except ModelFileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    given = [slot for slot in session.shown_slots() if slot.given and slot.state == "error"]
+    for slot in given:  # a model named on the command line that cannot run is an error, not a picture of one
+        print(f"error: {slot.error}", file=sys.stderr)
+    if given:
+        return 2
     window.show()
-    if args.open:
-        if not window.open_file(args.open):
-            if args.screenshot:
-                print(f"error: {window.status_label.text()}", file=sys.stderr)
-                return 2
+    if args.open and not window.open_file(args.open) and args.screenshot:
+        print(f"error: {window.statusBar().currentMessage()}", file=sys.stderr)
+        return 2
     if args.screenshot:
         window.predict()
         app.processEvents()
-        if not window.grab().save(args.screenshot, "PNG"):
-            print(f"error: {args.screenshot}: could not write the screenshot", file=sys.stderr)
+        try:
+            save_screenshot(window, Path(args.screenshot))
+        except OSError as error:
+            print(f"error: {error}", file=sys.stderr)
             return 2
-        print(f"wrote {args.screenshot}: {window.result_label.text()}")
+        print(f"wrote {args.screenshot}: {window.result_label.text()} — {window.verdict_label.text()}")
         return 0
     return app.exec()
 

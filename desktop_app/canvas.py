@@ -1,5 +1,5 @@
-"""The drawing canvas: like Qt's Scribble example, it owns its strokes, its
-image and its mouse and paint events.
+"""The drawing canvas: like Qt's Scribble example, it owns its on-screen image
+and its mouse and paint events; what is drawn lives in the Session it observes.
 
 Strokes are kept in canvas units (a 375x375 logical canvas, as on the phone),
 whatever the widget's size or the screen's pixel ratio, so predictions never
@@ -9,108 +9,66 @@ one renderer at 375x375.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from desktop_app.render import CANVAS_SIZE, paint_strokes, render_image, render_strokes
+from desktop_app.render import CANVAS_SIZE, array_to_image, paint_strokes, render_image
+from desktop_app.session import DRAWING, Session
 
 Point = tuple[float, float]
 
 
 class Canvas(QWidget):
     strokeMoved = Signal()  # the stroke being drawn grew
-    strokeFinished = Signal()  # the pen lifted (emitted just before `changed`)
-    changed = Signal()  # a stroke ended, or the canvas was cleared, undone or replaced
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
-        self.strokes: list[list[Point]] = []
-        self.background: QImage | None = None  # a sample or opened image, in canvas units
-        self._current: list[Point] | None = None
+        self.session = session
         self._display: QImage | None = None  # finished strokes at screen resolution
+        self._display_content = None
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(CANVAS_SIZE, CANVAS_SIZE)
+        self.setMinimumSize(200, 200)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Draw a digit with the mouse or a pen")
+        self.setToolTip("Draw a digit with the mouse or a pen; drop an image or a drawing here")
+        session.subscribe(lambda what: self.update() if what == DRAWING else None)
 
     def sizeHint(self) -> QSize:
         return QSize(CANVAS_SIZE, CANVAS_SIZE)
 
-    # --- geometry: the canvas is the largest centred square in the widget
-    def canvas_rect(self) -> QRectF:
-        side = min(self.width(), self.height())
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
-
-    def to_canvas(self, position: QPointF) -> Point:
-        rect = self.canvas_rect()
-        scale = CANVAS_SIZE / rect.width()
-        x = min(max((position.x() - rect.x()) * scale, 0.0), float(CANVAS_SIZE))
-        y = min(max((position.y() - rect.y()) * scale, 0.0), float(CANVAS_SIZE))
-        return (round(x, 2), round(y, 2))
-
-    # --- content
-    def all_strokes(self) -> list[list[Point]]:
-        return self.strokes + ([self._current] if self._current else [])
-
-    def is_empty(self) -> bool:
-        return not self.all_strokes() and self.background is None
-
-    def bitmap(self) -> np.ndarray:
-        """The 375x375 uint8 bitmap the phone would hold (white ink on black)."""
-        return render_strokes(self.all_strokes(), self.background)
-
-    def clear(self) -> None:
-        self.strokes, self.background, self._current = [], None, None
-        self._content_changed()
-
-    def undo(self) -> bool:
-        if self.strokes:
-            self.strokes.pop()
-        elif self.background is not None:
-            self.background = None
-        else:
-            return False
-        self._content_changed()
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def set_content(self, strokes: list[list[Point]], background: QImage | None = None) -> None:
-        self.strokes = [list(stroke) for stroke in strokes]
-        self.background = background
-        self._current = None
-        self._content_changed()
+    def heightForWidth(self, width: int) -> int:
+        return width
 
-    def _content_changed(self) -> None:
-        self._display = None
-        self.update()
-        self.changed.emit()
+    # --- geometry: the canvas is the largest square in the widget, centred
+    # across and at the bottom, so the samples and label below stay beside it
+    def canvas_rect(self) -> QRectF:
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, self.height() - side, side, side)
+
+    def to_canvas(self, position: QPointF) -> Point:
+        """A widget position in canvas units; outside the canvas is outside 0-375."""
+        rect = self.canvas_rect()
+        scale = CANVAS_SIZE / rect.width()
+        return (round((position.x() - rect.x()) * scale, 2), round((position.y() - rect.y()) * scale, 2))
 
     # --- mouse (a pen tablet arrives as mouse events too)
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        self._current = [self.to_canvas(event.position())]
-        self.update()
-        self.strokeMoved.emit()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._current is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        point = self.to_canvas(event.position())
-        if point != self._current[-1]:
-            self._current.append(point)
-            self.update()
+        if event.button() == Qt.MouseButton.LeftButton and self.session.begin_stroke(self.to_canvas(event.position())):
             self.strokeMoved.emit()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self._current is None:
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.session.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
-        self.strokes.append(self._current)  # one point is a dot, as a tap is on the phone
-        self._current = None
-        self.strokeFinished.emit()
-        self._content_changed()
+        self.session.extend_stroke(self.to_canvas(event.position()))
+        self.strokeMoved.emit()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.session.end_stroke()  # one point is a dot, as a tap is on the phone
 
     # --- painting
     def resizeEvent(self, event) -> None:
@@ -120,16 +78,21 @@ class Canvas(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         rect = self.canvas_rect()
         ratio = self.devicePixelRatioF()
-        if self._display is None:
+        content = self.session.content
+        if self._display is None or self._display_content is not content:
             # Drawn at the screen's resolution so HiDPI ink is crisp; the model's
             # bitmap is drawn separately at 375x375.
-            self._display = render_image(self.strokes, self.background, scale=rect.width() * ratio / CANVAS_SIZE)
+            background = None if content.background is None else array_to_image(content.background)
+            self._display = render_image([list(s) for s in content.strokes], background,
+                                         scale=rect.width() * ratio / CANVAS_SIZE)
             self._display.setDevicePixelRatio(ratio)
+            self._display_content = content
         painter = QPainter(self)
         painter.fillRect(rect, QColor(0, 0, 0))
         painter.drawImage(rect.topLeft(), self._display)
-        if self._current:
+        if self.session.current:
+            painter.setClipRect(rect)
             painter.translate(rect.topLeft())
             painter.scale(rect.width() / CANVAS_SIZE, rect.width() / CANVAS_SIZE)
-            paint_strokes(painter, [self._current])
+            paint_strokes(painter, [piece for piece in self.session.current if piece])
         painter.end()

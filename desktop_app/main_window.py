@@ -1,17 +1,19 @@
-"""The main window: the phone's screen (canvas, Clear / Predict, sample digits,
-result label), and beside it what the phone cannot show: live probability
-bars, the model's 28x28 input, and the choice of pipeline and engine."""
+"""The main window: layout and wiring only. It shows the phone's screen (canvas,
+sample digits, the phone's label) and beside it what the phone cannot show: the
+desktop's honest verdict, live probability bars, the model's 28x28 input, and
+the choice of pipeline and models. What the app knows lives in the Session."""
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSizePolicy,
     QToolBar,
     QToolButton,
@@ -28,90 +31,87 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.canvas import Canvas
-from desktop_app.render import CANVAS_SIZE, array_to_image, image_to_array
+from desktop_app.render import array_to_image, render_canvas
+from desktop_app.session import (
+    DRAWING,
+    LABEL,
+    MODELS,
+    OPTIONS,
+    PREDICTION,
+    TEXT_PREDICTING,
+    ModelSlot,
+    Session,
+    load_model,
+)
 from desktop_app.widgets import ModelInputView, ProbabilityBars
 from model.atomic import atomic_path, write_text_atomic
-from model.engines import DEFAULT_PATHS, ENGINE_TITLES, ENGINES, Prediction, predict_bitmap
+from model.engines import ENGINES
 from model.errors import DataError, ModelFileError
-from model.pipelines import PIPELINE_TITLES, PIPELINES, NothingDrawn
+from model.images import image_to_canvas, sample_to_canvas
+from model.pipelines import PIPELINE_TITLES, PIPELINES
 from model.strokes import Drawing, read_drawing_file
 
+APP_NAME = "DigitRecognizer"
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 SAMPLES = (("five.png", "Sample 5"), ("four.png", "Sample 4"))
-
-TEXT_START = "Draw a number or tap on an image"
-TEXT_SAMPLE = "Hit predict..."
-TEXT_PREDICTING = "Predicting..."
-TEXT_BLANK = "Nothing drawn yet: draw a digit first"
-MAKE_MODEL = {  # the scripts' defaults are the shipped model files
-    "coreml": "python scripts/export_coreml.py",
-    "keras": "python scripts/train.py --data PATH/TO/mnist.npz",
-}
 LIVE_INTERVAL_MS = 40  # at most one live prediction per this while the pen moves
+RECENT_FILES = 8
+DRAWING_SUFFIXES = (".json", ".jsonl")
+IMAGE_FILTER = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"
+MODEL_FILTER = " ".join(f"*{suffix}" for kind in ENGINES.values() for suffix in kind.suffixes)
+
+PIPELINE_HELP = {
+    "phone": "the whole 375×375 canvas shrunk to 28×28 by area averaging, exactly as the phone app does.",
+    "centred": "the ink cropped, its longer side scaled to 20 px, strokes widened to MNIST's pen and the "
+               "centre of mass moved to the middle, as the MNIST digits were made.",
+}
+HELP_TEXT = (
+    "<h3>Input pipelines</h3>"
+    + "".join(f"<p><b>{PIPELINE_TITLES[name]}</b> ({name}): {text}</p>" for name, text in PIPELINE_HELP.items())
+    + "<h3>Engines</h3>"
+    "<p><b>Core ML (.mlmodel)</b>: the very model file the iPhone app runs, evaluated here with numpy, "
+    "layer by layer, as Core ML defines it. Starts instantly.</p>"
+    "<p><b>Keras (.keras)</b>: the trained Keras model in TensorFlow (installed with the training tools).</p>"
+    "<h3>The answers</h3>"
+    "<p><b>Digit may be: N</b> is what the phone prints: its top class, whatever it is. Beside it, the desktop's "
+    "honest verdict: the digit, <i>not sure</i> when the runner-up has at least half the top probability "
+    "(\"2 or 8?\"), or <i>not a digit</i> when the top probability is below the model's own threshold.</p>"
+)
 
 
-class EngineLoader(QObject):
-    """Loads engines off the UI thread (TensorFlow takes seconds to import)."""
+class ModelLoader(QObject):
+    """Loads models off the UI thread (TensorFlow takes seconds to import) and
+    hands the result back on it."""
 
-    loaded = Signal(str, object)  # engine name, engine or error message
+    loaded = Signal(object, object)  # the session's callback, and the engine or an error message
 
-    def load(self, name: str, path: Path, wait: bool = False) -> None:
-        def work() -> None:
-            try:
-                from model.engines import load_engine
+    def __init__(self, parent: QObject, background: bool):
+        super().__init__(parent)
+        self.background = background
+        self.loaded.connect(lambda done, result: done(result), Qt.ConnectionType.QueuedConnection)
 
-                engine = load_engine(name, path)
-                engine.probabilities(np.zeros((28, 28), np.float32))  # warm up (graph tracing)
-                self.loaded.emit(name, engine)
-            except ModelFileError as error:
-                self.loaded.emit(name, str(error))
-            except Exception as error:  # an engine that cannot load must never take the app down
-                self.loaded.emit(name, f"{path}: cannot be loaded ({type(error).__name__}: {error})")
-
-        if wait:
-            work()
-        else:
-            threading.Thread(target=work, name=f"load-{name}", daemon=True).start()
-
-
-def image_to_canvas(image: QImage) -> QImage:
-    """Fit any image onto the black 375x375 canvas, keeping its aspect ratio;
-    dark-on-light images (ink on paper) are inverted to white on black."""
-    scaled = image.convertToFormat(QImage.Format.Format_ARGB32).scaled(
-        CANVAS_SIZE, CANVAS_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    if not image.hasAlphaChannel() and image_to_array(scaled).mean() > 127:
-        scaled.invertPixels()
-    canvas = QImage(CANVAS_SIZE, CANVAS_SIZE, QImage.Format.Format_RGB32)
-    canvas.fill(Qt.GlobalColor.black)
-    # Painted over black, transparent pixels read as black, as they do for Vision on the phone.
-    painter = QPainter(canvas)
-    painter.drawImage((CANVAS_SIZE - scaled.width()) // 2, (CANVAS_SIZE - scaled.height()) // 2, scaled)
-    painter.end()
-    return canvas.convertToFormat(QImage.Format.Format_Grayscale8)
+    def load(self, slot: ModelSlot, done) -> None:
+        # Core ML loads in ~50 ms; only TensorFlow is worth a thread.
+        if not self.background or slot.engine == "coreml":
+            done(load_model(slot))
+            return
+        threading.Thread(target=lambda: self.loaded.emit(done, load_model(slot)), name=f"load-{slot.engine}",
+                         daemon=True).start()
 
 
 class MainWindow(QMainWindow):
     predicted = Signal()  # a prediction (or "nothing drawn") has been shown
 
-    def __init__(self, engine: str = "coreml", pipeline: str = "ios", model_paths: dict | None = None,
-                 load_in_background: bool = True):
+    def __init__(self, engine: str = "coreml", pipeline: str = "phone", model_paths: dict | None = None,
+                 load_in_background: bool = True, settings: QSettings | None = None):
         super().__init__()
-        self.setWindowTitle("DigitRecognizer")
-        self.model_paths = {name: Path(p) for name, p in {**DEFAULT_PATHS, **(model_paths or {})}.items()}
-        self.engines: dict[str, object] = {}
-        self.engine_errors: dict[str, str] = {}
-        self.loading: set[str] = set()
-        self.engine_name = engine
-        self.pipeline = pipeline
-        self.last_prediction: Prediction | None = None
-        self.other_prediction: Prediction | None = None
-        self._load_in_background = load_in_background
-        self._awaiting_predict = False  # a sample was tapped: the label says "Hit predict..."
-        self.loader = EngineLoader(self)
-        self.loader.loaded.connect(self._engine_loaded)
-
-        self.canvas = Canvas()
-        self.result_label = QLabel(TEXT_START)
+        self.settings = settings if settings is not None else QSettings()
+        self.loader = ModelLoader(self, load_in_background)
+        self.session = Session(render_canvas, pipeline=pipeline, engine=engine, model_paths=model_paths,
+                               load=self.loader.load)
+        self.canvas = Canvas(self.session)
+        self.result_label = QLabel()
+        self.verdict_label = QLabel()
         self.bars = ProbabilityBars()
         self.input_view = ModelInputView()
         self.status_label = QLabel()
@@ -119,46 +119,118 @@ class MainWindow(QMainWindow):
         self.engine_box = QComboBox()
         self.compare_box = QCheckBox("Compare both engines")
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
+        self.setAcceptDrops(True)
         self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
         self._build_layout()
 
+        self.session.subscribe(self._session_changed)
         self.canvas.strokeMoved.connect(self._schedule_live_prediction)
-        self.canvas.strokeFinished.connect(self._stroke_finished)
-        self.canvas.changed.connect(self._canvas_changed)
-        self._live_timer.timeout.connect(lambda: self.run_prediction(live=True))
-        self.pipeline_box.currentIndexChanged.connect(self._pipeline_chosen)
-        self.engine_box.currentIndexChanged.connect(self._engine_chosen)
-        self.compare_box.toggled.connect(self._compare_toggled)
-        self._ensure_engine(self.engine_name)
+        self._live_timer.timeout.connect(lambda: self.session.predict(live=True))
+        self.pipeline_box.currentIndexChanged.connect(lambda: self.session.choose_pipeline(
+            self.pipeline_box.currentData()))
+        self.engine_box.currentIndexChanged.connect(lambda: self.session.choose_engine(self.engine_box.currentData()))
+        self.compare_box.toggled.connect(self.session.set_compare_engines)
+        self._show_all()
+        self.session.ensure_loaded()
 
     # --- construction
+    def _action(self, text: str, shortcuts, slot, tip: str, checkable: bool = False) -> QAction:
+        made = QAction(text, self)
+        made.setShortcuts([QKeySequence(s) for s in shortcuts])
+        keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
+        made.setToolTip(f"{tip} ({keys})" if keys else tip)
+        made.setStatusTip(tip)
+        made.setCheckable(checkable)
+        made.triggered.connect(slot)
+        self.addAction(made)
+        return made
+
     def _build_actions(self) -> None:
-        def action(text: str, shortcuts, slot, tip: str) -> QAction:
-            made = QAction(text, self)
-            made.setShortcuts([QKeySequence(s) for s in shortcuts])
-            made.setToolTip(f"{tip} ({', '.join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)})")
-            made.triggered.connect(slot)
-            self.addAction(made)
-            return made
+        standard = QKeySequence.StandardKey
+        self.open_action = self._action("&Open…", [standard.Open], self.open_dialog,
+                                        "Open a saved drawing (.json) or any image")
+        self.save_action = self._action("&Save", [standard.Save], self.save, "Save the drawing (PNG and JSON)")
+        self.save_as_action = self._action("Save &As…", [standard.SaveAs], self.save_dialog,
+                                           "Save the drawing under a new name")
+        self.screenshot_action = self._action("&Export Screenshot…", [], self.screenshot_dialog,
+                                              "Save a picture of the whole window")
+        self.open_model_action = self._action("Open &Model…", [], self.open_model_dialog,
+                                              "Run another .mlmodel or .keras file")
+        self.compare_model_action = self._action("&Compare With Model…", [], self.compare_model_dialog,
+                                                 "Show a second model's answers beside the chosen one")
+        self.quit_action = self._action("&Quit", [standard.Quit, "Ctrl+Q"], self.close, "Quit")
+        self.undo_action = self._action("&Undo", [standard.Undo], self.session.undo, "Undo the last change")
+        self.redo_action = self._action("&Redo", [standard.Redo], self.session.redo, "Redo what was undone")
+        self.clear_action = self._action("&Clear", ["Ctrl+Backspace", "Delete"], self.clear,
+                                         "Empty the canvas (undoable)")
+        self.paste_action = self._action("&Paste", [standard.Paste], self.paste,
+                                         "Paste an image, or a drawing's JSON or file path")
+        self.predict_action = self._action("&Predict", ["Ctrl+Return", "Return"], self.predict,
+                                           "Predict the digit, as the phone's button does")
+        self.help_action = self._action("&Pipelines and Engines", [standard.HelpContents], self.show_help,
+                                        "What the pipelines, engines and answers mean")
+        self.about_action = self._action("&About", [], self.show_about, "Versions of the app and its parts")
+        self.pipeline_actions = QActionGroup(self)
+        for name in PIPELINES:
+            made = self._action(PIPELINE_TITLES[name], [], lambda _=False, n=name: self._choose_pipeline(n),
+                                PIPELINE_HELP[name], checkable=True)
+            made.setData(name)
+            self.pipeline_actions.addAction(made)
+        self.engine_actions = QActionGroup(self)
+        for kind in ENGINES.values():
+            made = self._action(kind.title, [], lambda _=False, n=kind.name: self._choose_engine(n),
+                                f"Run the {kind.title} model", checkable=True)
+            made.setData(kind.name)
+            self.engine_actions.addAction(made)
+        self.compare_action = self._action("Compare Both &Engines", [], self.compare_box.setChecked,
+                                           "Run both engines and flag any disagreement", checkable=True)
+        self.compare_box.toggled.connect(self.compare_action.setChecked)
 
-        self.clear_action = action("Clear", ["Ctrl+Backspace", "Delete"], self.clear, "Empty the canvas")
-        self.predict_action = action("Predict", ["Ctrl+Return", "Return"], self.predict, "Predict the digit")
-        self.undo_action = action("Undo", [QKeySequence.StandardKey.Undo], self.undo, "Remove the last stroke")
-        self.open_action = action("Open…", [QKeySequence.StandardKey.Open], self.open_dialog,
-                                  "Open a saved drawing (.json) or any image")
-        self.save_action = action("Save…", [QKeySequence.StandardKey.Save], self.save_dialog,
-                                  "Save the drawing as PNG and its strokes as JSON")
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addAction(self.screenshot_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_model_action)
+        file_menu.addAction(self.compare_model_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action, self.clear_action, self.paste_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.predict_action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addSection("Input pipeline")
+        view_menu.addActions(self.pipeline_actions.actions())
+        view_menu.addSection("Engine")
+        view_menu.addActions(self.engine_actions.actions())
+        view_menu.addSeparator()
+        view_menu.addAction(self.compare_action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.help_action)
+        help_menu.addAction(self.about_action)
 
-        bar = QToolBar("DigitRecognizer")
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(APP_NAME)
+        bar.setObjectName("main toolbar")
         bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setEnabled(False)  # Clear, Undo and Predict cannot be hidden away
+        bar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
         bar.setIconSize(QSize(16, 16))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.addAction(self.clear_action)
-        bar.addAction(self.undo_action)
-        bar.addSeparator()
-        bar.addAction(self.open_action)
-        bar.addAction(self.save_action)
-        title = QLabel("DigitRecognizer")
+        for action in (self.clear_action, self.undo_action, None, self.open_action, self.save_action):
+            bar.addSeparator() if action is None else bar.addAction(action)
+        title = QLabel(APP_NAME)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         title.setStyleSheet("font-weight: 600;")
         title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -168,10 +240,13 @@ class MainWindow(QMainWindow):
         if predict_button is not None:
             predict_button.setStyleSheet("font-weight: 600;")
         self.addToolBar(bar)
+        self.toolbar = bar
+
+    def createPopupMenu(self):  # noqa: N802 (Qt's name): no menu that hides the toolbar
+        return None
 
     def _build_layout(self) -> None:
         samples = QHBoxLayout()
-        samples.setContentsMargins(16, 0, 0, 0)
         samples.setSpacing(8)
         self.sample_buttons = []
         for file_name, name in SAMPLES:
@@ -179,37 +254,41 @@ class MainWindow(QMainWindow):
             button.setFixedSize(60, 60)
             button.setIconSize(QSize(56, 56))
             button.setIcon(QIcon(str(SAMPLES_DIR / file_name)))
-            button.setToolTip(f"{name}: fill the canvas with it")
+            button.setToolTip(f"{name}: fill the canvas with it, as on the phone")
             button.clicked.connect(lambda _=False, f=file_name: self.load_sample(f))
             samples.addWidget(button)
             self.sample_buttons.append(button)
         samples.addStretch()
 
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.result_label.setToolTip("The phone's answer, word for word: its top class")
         font = self.result_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         self.result_label.setFont(font)
+        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label.setToolTip("The desktop's verdict: the digit, not sure (two close answers), "
+                                      "or not a digit (below the model's threshold)")
+        self.verdict_label.setWordWrap(True)
 
+        # The phone's screen: canvas, samples and label stay together at any size.
         phone = QVBoxLayout()
         phone.addWidget(self.canvas, 1)
         phone.addLayout(samples)
         phone.addWidget(self.result_label)
-        phone.addSpacing(6)
+        phone.addWidget(self.verdict_label)
 
         for name in PIPELINES:
             self.pipeline_box.addItem(PIPELINE_TITLES[name], name)
-        self.pipeline_box.setCurrentIndex(PIPELINES.index(self.pipeline))
-        self.pipeline_box.setToolTip("Phone (exact): the whole canvas shrunk to 28x28, as the phone does.\n"
-                                     "MNIST-centred: cropped, scaled to 20 px, strokes widened to MNIST's pen\n"
-                                     "and centred, as MNIST was made.")
-        for name in ENGINES:
-            self.engine_box.addItem(ENGINE_TITLES[name], name)
-        self.engine_box.setCurrentIndex(ENGINES.index(self.engine_name))
+        self.pipeline_box.setToolTip("\n".join(f"{PIPELINE_TITLES[n]}: {PIPELINE_HELP[n]}" for n in PIPELINES))
+        for kind in ENGINES.values():
+            self.engine_box.addItem(kind.title, kind.name)
         self.engine_box.setToolTip("Core ML: the very .mlmodel the phone runs. Keras: the trained .keras model.")
         self.compare_box.setToolTip("Run both engines and flag any disagreement")
+        self.bars.setToolTip("Each digit's probability; the top one highlighted")
         self.status_label.setWordWrap(True)
-        self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 5)
+        self.status_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setToolTip("The models shown and their state")
 
         heading = QLabel("Probabilities")
         heading.setStyleSheet("font-weight: 600;")
@@ -230,214 +309,320 @@ class MainWindow(QMainWindow):
         side.addLayout(options)
         side.addWidget(self.status_label)
         side.addStretch()
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_scroll = QScrollArea()  # small screens at large scale: the side panel scrolls
+        side_scroll.setWidget(side_widget)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        side_scroll.setMinimumWidth(260)
 
         row = QHBoxLayout()
         row.addLayout(phone, 3)
         row.addSpacing(12)
-        row.addLayout(side, 2)
+        row.addWidget(side_scroll, 2)
         central = QWidget()
         central.setLayout(row)
         self.setCentralWidget(central)
-        self.resize(780, 680)
+        self.resize(800, 700)
+        self.restoreGeometry(self.settings.value("window/geometry", b""))
+        for key, box in (("pipeline", self.pipeline_box), ("engine", self.engine_box)):
+            box.blockSignals(True)
+            box.setCurrentIndex(box.findData(getattr(self.session, key)))
+            box.blockSignals(False)
 
-    # --- engines
-    def _ensure_engine(self, name: str) -> None:
-        if name in self.engines or name in self.engine_errors or name in self.loading:
-            return
-        self.loading.add(name)
+    # --- observing the session
+    def _session_changed(self, what: str) -> None:
+        if what == LABEL:
+            self.result_label.setText(self.session.label)
+        elif what == PREDICTION:
+            self._show_prediction()
+            self.predicted.emit()
+        elif what in (MODELS, OPTIONS):
+            self._show_options()
+            self._show_status()
+        elif what == DRAWING:
+            self._show_title()
+
+    def _show_all(self) -> None:
+        self.result_label.setText(self.session.label)
+        self._show_prediction()
+        self._show_options()
         self._show_status()
-        wait = not self._load_in_background or name == "coreml"  # Core ML loads in ~50 ms
-        self.loader.load(name, self.model_paths[name], wait=wait)
+        self._show_title()
 
-    def _engine_loaded(self, name: str, engine_or_error: object) -> None:
-        self.loading.discard(name)
-        if isinstance(engine_or_error, str):
-            self.engine_errors[name] = engine_or_error
-        else:
-            self.engines[name] = engine_or_error
+    def _show_prediction(self) -> None:
+        series = [(slot.title, None if p is None else p.probabilities)
+                  for slot, p in zip(self.session.shown_slots(), self.session.predictions, strict=False)]
+        self.bars.set_series([(name, probabilities) for name, probabilities in series if probabilities is not None])
+        self.input_view.set_input(self.session.model_input)
+        self.verdict_label.setText(self.session.verdict_text())
         self._show_status()
-        if name in self._engines_wanted():
-            self.run_prediction(live=True)
+        self.undo_action.setEnabled(self.session.can_undo())
+        self.redo_action.setEnabled(self.session.can_redo())
 
-    def _other_engine(self) -> str:
-        return next(n for n in ENGINES if n != self.engine_name)
-
-    def _engines_wanted(self) -> list[str]:
-        return [self.engine_name, self._other_engine()] if self.compare_box.isChecked() else [self.engine_name]
+    def _show_options(self) -> None:
+        for box, value in ((self.pipeline_box, self.session.pipeline), (self.engine_box, self.session.engine)):
+            if box.currentData() != value:
+                box.blockSignals(True)
+                box.setCurrentIndex(box.findData(value))
+                box.blockSignals(False)
+        for group, value in ((self.pipeline_actions, self.session.pipeline), (self.engine_actions, self.session.engine)):
+            for action in group.actions():
+                action.setChecked(action.data() == value)
+        if self.compare_box.isChecked() != self.session.compare_engines:
+            self.compare_box.blockSignals(True)
+            self.compare_box.setChecked(self.session.compare_engines)
+            self.compare_box.blockSignals(False)
+        self.compare_action.setChecked(self.session.compare_engines)
 
     def _show_status(self) -> None:
-        lines, error = [], False
-        for name in self._engines_wanted():
-            if name in self.loading:
-                lines.append(f"Loading {ENGINE_TITLES[name]}…")
-            elif name in self.engine_errors:
-                error = True
-                lines.append(f"<b>{ENGINE_TITLES[name]} unavailable</b>: {self.engine_errors[name]}<br>"
-                             f"Make it with: <code>{MAKE_MODEL[name]}</code>")
-            elif name in self.engines:
-                lines.append(f"{ENGINE_TITLES[name]}: {self.engines[name].path.name}")
-        if self.compare_box.isChecked() and self.last_prediction is not None and self.other_prediction is not None:
-            mine, other = self.last_prediction.digit, self.other_prediction.digit
-            if mine != other:
-                error = True
-                lines.append(f"<b>Engines disagree</b>: {ENGINE_TITLES[self.engine_name]} says {mine}, "
-                             f"the other says {other}")
-            else:
-                lines.append(f"Both engines say {mine}")
-        self.status_label.setStyleSheet("color: #d70015;" if error else "")
-        self.status_label.setText("<br>".join(lines))
+        lines = self.session.status_lines()
+        self.status_label.setText("<br>".join(
+            f"<span style='color:#d70015'>{html.escape(text)}</span>" if problem else html.escape(text)
+            for text, problem in lines))
 
-    # --- prediction
+    def _show_title(self) -> None:
+        name = self.session.content.name
+        self.setWindowTitle(f"{APP_NAME} — {name}" if name else APP_NAME)
+
+    # --- actions
     def _schedule_live_prediction(self) -> None:
+        self.session.forget_name()
         if not self._live_timer.isActive():
             self._live_timer.start()
 
-    def _stroke_finished(self) -> None:
-        self._awaiting_predict = False
+    def _choose_pipeline(self, name: str) -> None:
+        self.session.choose_pipeline(name)
+        self.settings.setValue("pipeline", name)
 
-    def _canvas_changed(self) -> None:
-        self._live_timer.stop()
-        if self.canvas.is_empty():
-            self._show_prediction(None, None)
-            self.result_label.setText(TEXT_START)
-            return
-        self.run_prediction(live=True)
+    def _choose_engine(self, name: str) -> None:
+        self.session.choose_engine(name)
+        self.settings.setValue("engine", name)
 
-    def run_prediction(self, live: bool = False) -> Prediction | None:
-        """Predict the canvas with the chosen engine (and the other, when comparing)."""
-        engine = self.engines.get(self.engine_name)
-        if engine is None:
-            self._show_prediction(None, None)
-            if not live:
-                self.result_label.setText("Loading the model…" if self.engine_name in self.loading
-                                          else "No model: see the message on the right")
-            self.predicted.emit()
-            return None
-        bitmap = self.canvas.bitmap()
-        try:
-            prediction = predict_bitmap(engine, bitmap, self.pipeline)
-        except NothingDrawn:
-            self._show_prediction(None, None)
-            self.result_label.setText(TEXT_BLANK if not live or self.canvas.all_strokes() else TEXT_START)
-            self.predicted.emit()
-            return None
-        other = None
-        if self.compare_box.isChecked():
-            other_engine = self.engines.get(self._other_engine())
-            if other_engine is not None:
-                other = predict_bitmap(other_engine, bitmap, self.pipeline)
-        self._show_prediction(prediction, other)
-        if not live:
-            self._awaiting_predict = False
-        if not self._awaiting_predict:
-            self.result_label.setText(f"Digit may be: {prediction.digit}")
-        self.predicted.emit()
-        return prediction
-
-    def _show_prediction(self, prediction: Prediction | None, other: Prediction | None) -> None:
-        self.last_prediction, self.other_prediction = prediction, other
-        self.bars.set_probabilities(None if prediction is None else prediction.probabilities,
-                                    None if other is None else other.probabilities,
-                                    ENGINE_TITLES[self.engine_name], ENGINE_TITLES[self._other_engine()])
-        self.input_view.set_input(None if prediction is None else prediction.model_input)
-        self._show_status()
-
-    # --- actions
     def predict(self) -> None:
         self.result_label.setText(TEXT_PREDICTING)
         self.result_label.repaint()
-        self.run_prediction(live=False)
+        self.session.predict(live=False)
+        self.result_label.setText(self.session.label)
 
     def clear(self) -> None:
-        self._awaiting_predict = False
-        self.canvas.clear()
-        self.result_label.setText(TEXT_START)
-
-    def undo(self) -> None:
-        self.canvas.undo()
+        self._live_timer.stop()
+        self.session.clear()
 
     def load_sample(self, file_name: str) -> None:
-        image = QImage(str(SAMPLES_DIR / file_name))
-        if image.isNull():
-            self.status_label.setText(f"{SAMPLES_DIR / file_name}: sample image missing or unreadable")
-            return
-        self._awaiting_predict = True
-        self.result_label.setText(TEXT_SAMPLE)
-        self.canvas.set_content([], image_to_canvas(image))
-
-    def _pipeline_chosen(self) -> None:
-        self.pipeline = self.pipeline_box.currentData()
-        self.run_prediction(live=True)
-
-    def _engine_chosen(self) -> None:
-        self.engine_name = self.engine_box.currentData()
-        self._ensure_engine(self.engine_name)
-        self.run_prediction(live=True)
-
-    def _compare_toggled(self, checked: bool) -> None:
-        for name in self._engines_wanted():
-            self._ensure_engine(name)
-        self.run_prediction(live=True)
+        try:
+            self.session.set_image(sample_to_canvas(SAMPLES_DIR / file_name), sample=True)
+        except DataError as error:
+            self._complain("Cannot load the sample", str(error))
 
     # --- files
     def open_file(self, path: str | Path) -> bool:
         """Open a saved drawing (.json strokes) or any image; a bad file gets a message."""
         path = Path(path)
         try:
-            if path.suffix.lower() in (".json", ".jsonl"):
+            if path.suffix.lower() in DRAWING_SUFFIXES:
                 drawing = read_drawing_file(path)
-                if drawing.canvas != (CANVAS_SIZE, CANVAS_SIZE):
-                    raise DataError(f"{path}: canvas is {drawing.canvas[0]}x{drawing.canvas[1]}, "
-                                    f"expected {CANVAS_SIZE}x{CANVAS_SIZE}")
-                self.canvas.set_content(drawing.strokes)
+                self.session.set_drawing(drawing.on_phone_canvas(), name=path.name)
+                if drawing.note:
+                    self._tell(f"{path.name}: {drawing.note}")
             else:
-                image = QImage(str(path))
-                if image.isNull():
-                    reason = "no such file" if not path.exists() else "not an image Qt can read"
-                    raise DataError(f"{path}: {reason}")
-                self.canvas.set_content([], image_to_canvas(image))
+                self.session.set_image(image_to_canvas(path), name=path.name)
         except DataError as error:
             self._complain("Cannot open", str(error))
             return False
-        self.setWindowTitle(f"DigitRecognizer — {path.name}")
+        self._remember_file(path)
         return True
 
-    def save_file(self, path: str | Path) -> tuple[Path, Path]:
-        """PNG of the canvas at `path`, its strokes as JSON beside it."""
+    def save_file(self, path: str | Path) -> list[Path]:
+        """PNG of the canvas at `path`, and its strokes as JSON beside it when
+        there are strokes; returns the files written."""
         png = Path(path).with_suffix(".png")
-        strokes_file = png.with_suffix(".json")
-        image = array_to_image(self.canvas.bitmap())
+        image = array_to_image(self.session.bitmap())
         with atomic_path(png) as temporary:
             if not image.save(str(temporary), "PNG"):
                 raise OSError(f"{png}: could not write the PNG")
-        record = Drawing(self.canvas.strokes).to_json()
-        write_text_atomic(strokes_file, json.dumps(record) + "\n")
-        return png, strokes_file
+        written = [png]
+        strokes = [list(s) for s in self.session.content.strokes]
+        if strokes:
+            strokes_file = png.with_suffix(".json")
+            write_text_atomic(strokes_file, json.dumps(Drawing(strokes).to_json()) + "\n")
+            written.append(strokes_file)
+        return written
 
-    def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a drawing or an image", "",
-                                              "Drawings and images (*.json *.png *.jpg *.jpeg *.bmp *.gif);;"
-                                              "All files (*)")
-        if path:
-            self.open_file(path)
+    def files_to_save(self, path: str | Path) -> list[Path]:
+        png = Path(path).with_suffix(".png")
+        return [png, png.with_suffix(".json")] if self.session.content.strokes else [png]
+
+    def save(self) -> None:
+        last = self.settings.value("files/last_saved", "")
+        if last and self.session.content.name == Path(last).name:
+            self._save_to(last)
+        else:
+            self.save_dialog()
 
     def save_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the drawing", "drawing.png", "PNG image (*.png)")
-        if not path:
-            return
+        folder = Path(self.settings.value("files/folder", str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(self, "Save the drawing", str(folder / "drawing.png"),
+                                              "PNG image (*.png)", options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            existing = [p for p in self.files_to_save(path) if p.exists()]
+            if existing and QMessageBox.question(
+                    self, "Replace files?", "Replace " + " and ".join(p.name for p in existing) + "?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
+                return
+            self._save_to(path)
+
+    def _save_to(self, path: str | Path) -> None:
         try:
-            png, strokes_file = self.save_file(path)
+            written = self.save_file(path)
         except OSError as error:
             self._complain("Cannot save", str(error))
             return
-        self.status_label.setText(f"Saved {png.name} and {strokes_file.name}")
+        self.settings.setValue("files/last_saved", str(written[0]))
+        self.settings.setValue("files/folder", str(written[0].parent))
+        self.session.content.name = written[0].name
+        self._show_title()
+        note = "" if len(written) > 1 else " (the canvas holds no strokes, so no .json was written)"
+        self._tell("Saved " + " and ".join(p.name for p in written) + note)
+
+    def screenshot_dialog(self) -> None:
+        folder = Path(self.settings.value("files/folder", str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(self, "Export a screenshot", str(folder / "screenshot.png"),
+                                              "Images (*.png *.jpg *.jpeg *.bmp)")
+        if path:
+            try:
+                save_screenshot(self, Path(path))
+            except OSError as error:
+                self._complain("Cannot save", str(error))
+
+    def open_dialog(self) -> None:
+        folder = self.settings.value("files/folder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open a drawing or an image", folder,
+                                              f"Drawings and images (*.json {IMAGE_FILTER});;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Run a model", self.settings.value("files/folder", ""),
+                                              f"Models ({MODEL_FILTER})")
+        if path:
+            try:
+                self.session.open_model(path)
+            except ModelFileError as error:
+                self._complain("Cannot run the model", str(error))
+
+    def compare_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Compare with a model", self.settings.value("files/folder", ""),
+                                              f"Models ({MODEL_FILTER})")
+        if path:
+            try:
+                self.session.compare_with_model(path)
+            except ModelFileError as error:
+                self._complain("Cannot run the model", str(error))
+
+    def _remember_file(self, path: Path) -> None:
+        recent = [str(path.resolve())] + [p for p in self._recent_files() if p != str(path.resolve())]
+        self.settings.setValue("files/recent", recent[:RECENT_FILES])
+        self.settings.setValue("files/folder", str(path.resolve().parent))
+
+    def _recent_files(self) -> list[str]:
+        value = self.settings.value("files/recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self._recent_files():
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_file(p)).setToolTip(path)
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+
+    def paste(self) -> None:
+        data = QApplication.clipboard().mimeData()
+        if data.hasImage():
+            from PySide6.QtCore import QBuffer, QIODevice
+
+            buffer = QBuffer()
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            data.imageData().save(buffer, "PNG")
+            try:
+                self.session.set_image(image_to_canvas(bytes(buffer.data())), name="pasted image")
+            except DataError as error:
+                self._complain("Cannot paste", str(error))
+        elif data.hasUrls() and data.urls()[0].isLocalFile():
+            self.open_file(data.urls()[0].toLocalFile())
+        elif data.hasText():
+            text = data.text().strip()
+            if text.startswith("{"):
+                from model.strokes import parse_drawing_text
+
+                try:
+                    self.session.set_drawing(parse_drawing_text(text, "the pasted text").on_phone_canvas(),
+                                             name="pasted drawing")
+                except DataError as error:
+                    self._complain("Cannot paste", str(error))
+            else:
+                self.open_file(text)
+
+    # --- drag and drop
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        data = event.mimeData()
+        if data.hasUrls() and data.urls()[0].isLocalFile():
+            self.open_file(data.urls()[0].toLocalFile())
+            event.acceptProposedAction()
+
+    # --- help
+    def show_help(self) -> None:
+        QMessageBox.information(self, "Pipelines and engines", HELP_TEXT)
+
+    def show_about(self) -> None:
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        import numpy
+        import PySide6
+
+        try:
+            __version__ = version("digit-recognizer-desktop")
+        except PackageNotFoundError:
+            __version__ = "(not installed)"
+
+        QMessageBox.about(self, f"About {APP_NAME}", (
+            f"<h3>{APP_NAME} {__version__}</h3><p>The desktop companion of the iOS digit recognizer: it runs "
+            f"the phone's Core ML model on any computer.</p><p>Python {platform.python_version()}, "
+            f"Qt {PySide6.QtCore.qVersion()} (PySide6 {PySide6.__version__}), numpy {numpy.__version__}</p>"))
+
+    # --- messages
+    def _tell(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
 
     def _complain(self, title: str, message: str) -> None:
-        self.status_label.setStyleSheet("color: #d70015;")
-        self.status_label.setText(message)
+        self.statusBar().showMessage(message)
+        self.status_label.setText(f"<span style='color:#d70015'>{html.escape(message)}</span>")
         if self.isVisible():
             # Window-modal, not application-modal: nothing waits on it.
             box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
 
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+
+SCREENSHOT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
+
+
+def save_screenshot(widget: QWidget, path: Path) -> None:
+    """The widget as an image in the format its extension names, written atomically."""
+    image_format = SCREENSHOT_FORMATS.get(path.suffix.lower())
+    if image_format is None:
+        raise OSError(f"{path}: unknown image type {path.suffix!r}; use one of {', '.join(SCREENSHOT_FORMATS)}")
+    with atomic_path(path) as temporary:
+        if not widget.grab().save(str(temporary), image_format):
+            raise OSError(f"{path}: could not write the {image_format} image (disk full or not writable?)")

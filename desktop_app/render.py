@@ -90,3 +90,8 @@ def render_strokes(strokes: Sequence[Sequence[Point]], background: QImage | None
                    width: float = BRUSH_WIDTH) -> np.ndarray:
     """The 375x375 uint8 bitmap the phone would hold for these strokes."""
     return image_to_array(render_image(strokes, background, width=width))
+
+
+def render_canvas(strokes: Sequence[Sequence[Point]], background: np.ndarray | None = None) -> np.ndarray:
+    """The 375x375 bitmap of strokes over an opened image (a uint8 array)."""
+    return render_strokes(strokes, None if background is None else array_to_image(background))

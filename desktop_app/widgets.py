@@ -15,27 +15,31 @@ BAR = QColor(142, 142, 147)
 
 
 class ProbabilityBars(QWidget):
-    """Ten bars, 0-9, with percentages; the top one highlighted. An optional
-    second series (the other engine) is drawn under each bar."""
+    """Ten bars, 0-9, with percentages; the top one highlighted. More series
+    (other models, when comparing) are drawn as thinner bars under each one."""
 
     ROW = 26
+    COLOURS = (ACCENT, SECOND, QColor(48, 209, 88), QColor(191, 90, 242))
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.primary: np.ndarray | None = None
-        self.secondary: np.ndarray | None = None
-        self.primary_name, self.secondary_name = "", ""
-        self.setMinimumSize(240, self.ROW * 10 + 28)
+        self.series: list[tuple[str, np.ndarray]] = []
+        self.setMinimumSize(220, self.ROW * 10 + 28)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:
         return QSize(300, self.ROW * 10 + 28)
 
-    def set_probabilities(self, primary: np.ndarray | None, secondary: np.ndarray | None = None,
-                          primary_name: str = "", secondary_name: str = "") -> None:
-        self.primary = None if primary is None else np.asarray(primary, dtype=np.float64)
-        self.secondary = None if secondary is None else np.asarray(secondary, dtype=np.float64)
-        self.primary_name, self.secondary_name = primary_name, secondary_name
+    @property
+    def primary(self) -> np.ndarray | None:
+        return self.series[0][1] if self.series else None
+
+    @property
+    def secondary(self) -> np.ndarray | None:
+        return self.series[1][1] if len(self.series) > 1 else None
+
+    def set_series(self, series: list[tuple[str, np.ndarray]]) -> None:
+        self.series = [(name, np.asarray(p, dtype=np.float64)) for name, p in series]
         self.update()
 
     def percentages(self) -> list[float]:
@@ -50,7 +54,9 @@ class ProbabilityBars(QWidget):
         painter.setFont(font)
         label_width, value_width = 22, 60
         track_width = max(self.width() - label_width - value_width - 8, 10)
-        top = int(np.argmax(self.primary)) if self.primary is not None else -1
+        primary = self.primary
+        top = int(np.argmax(primary)) if primary is not None else -1
+        others = self.series[1:]
         for digit in range(10):
             y = digit * self.ROW + 2
             painter.setPen(text)
@@ -62,30 +68,32 @@ class ProbabilityBars(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(128, 128, 128, 40))
             painter.drawRoundedRect(track, 4, 4)
-            if self.primary is None:
+            if primary is None:
                 continue
-            height = track.height() if self.secondary is None else track.height() * 0.62
+            height = track.height() if not others else track.height() * 0.6
             painter.setBrush(ACCENT if digit == top else BAR)
-            painter.drawRoundedRect(QRectF(track.x(), track.y(), track.width() * self.primary[digit], height), 4, 4)
-            if self.secondary is not None:
-                painter.setBrush(SECOND)
-                painter.drawRoundedRect(QRectF(track.x(), track.y() + height + 1,
-                                               track.width() * self.secondary[digit],
-                                               track.height() - height - 1), 2, 2)
+            painter.drawRoundedRect(QRectF(track.x(), track.y(), track.width() * primary[digit], height), 4, 4)
+            thin = (track.height() - height) / max(len(others), 1)
+            for index, (_, probabilities) in enumerate(others):
+                painter.setBrush(self.COLOURS[(index + 1) % len(self.COLOURS)])
+                painter.drawRect(QRectF(track.x(), track.y() + height + index * thin,
+                                        track.width() * probabilities[digit], max(thin - 0.5, 1)))
             painter.setPen(ACCENT if digit == top else text)
             painter.drawText(QRectF(track.right() + 4, y, value_width, self.ROW - 6),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{100 * self.primary[digit]:.1f} %")
-        if self.secondary is not None:
+                             f"{100 * primary[digit]:.1f} %")
+        if others:
             painter.setFont(font)
             metrics = QFontMetrics(font)
             x, y = float(label_width + 4), 10 * self.ROW + 4
-            for colour, name in ((ACCENT, self.primary_name), (SECOND, self.secondary_name)):
+            for index, (name, _) in enumerate(self.series):
+                width = metrics.horizontalAdvance(name) + 2
+                if x + 14 + width > self.width() and x > label_width + 4:
+                    break  # no room: the status text names every model anyway
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(colour)
+                painter.setBrush(self.COLOURS[index % len(self.COLOURS)])
                 painter.drawRect(QRectF(x, y + 5, 10, 10))
                 painter.setPen(text)
-                width = metrics.horizontalAdvance(name) + 2
                 painter.drawText(QRectF(x + 14, y, width, 20),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
                 x += 14 + width + 16

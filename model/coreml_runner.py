@@ -22,6 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from model.errors import ModelFileError
 
 _PROTO_PACKAGE = "_digit_recognizer_coreml_proto"
+NOT_A_DIGIT_KEY = "not_a_digit_below"  # user-defined metadata written by coreml_export
 
 
 def _model_pb2():
@@ -110,6 +111,16 @@ class CoreMLModel:
         self.output_blob = (network.labelProbabilityLayerName if kind == "neuralNetworkClassifier"
                             and network.labelProbabilityLayerName else network.layers[-1].output[0])
         self.metadata = description.metadata
+        self.not_a_digit_below = None
+        if NOT_A_DIGIT_KEY in description.metadata.userDefined:
+            text = description.metadata.userDefined[NOT_A_DIGIT_KEY]
+            try:
+                self.not_a_digit_below = float(text)
+            except ValueError:
+                self.not_a_digit_below = float("nan")
+            if not 0.0 <= self.not_a_digit_below <= 1.0:
+                raise ModelFileError(f"{self.path}: metadata {NOT_A_DIGIT_KEY!r} is {text!r}, "
+                                     "expected a probability from 0 to 1")
 
     # Each compiled layer: (input names, output name, function of the input arrays).
     def _compile(self, layer):

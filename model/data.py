@@ -36,7 +36,9 @@ def resolve_mnist_path(path: str | os.PathLike | None) -> Path | None:
     return None
 
 
-def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
+def load_mnist(path: str | os.PathLike | None = None, option: str = "--data") -> Mnist:
+    """MNIST from a local .npz (`option` is how the user names it, for hints),
+    else $MNIST_NPZ, else the Keras download."""
     npz_path = resolve_mnist_path(path)
     if npz_path is None:
         # Import here: TensorFlow/Keras must stay off the app's start path.
@@ -46,24 +48,33 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
         arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
         source = "keras.datasets.mnist"
     else:
-        arrays = _read_npz(npz_path)
+        arrays = _read_npz(npz_path, option)
         source = str(npz_path)
     _validate(arrays, source)
     return Mnist(**{key: arrays[key] for key in EXPECTED})
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
+def _read_npz(path: Path, option: str) -> dict[str, np.ndarray]:
     if not path.exists():
-        raise DataError(f"{path}: no such file (give --data PATH or set {MNIST_ENV})")
+        raise DataError(f"{path}: no such file (give {option} PATH or set {MNIST_ENV})")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
+        loaded = np.load(path, allow_pickle=False)
     except Exception as error:  # zip, pickle and format errors all mean "not an npz"
+        raise DataError(f"{path}: not a readable .npz file ({error})") from error
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise DataError(f"{path}: a single array, not an .npz archive of {', '.join(EXPECTED)}")
+    try:
+        with loaded as npz:
+            return {key: npz[key] for key in npz.files}
+    except Exception as error:
         raise DataError(f"{path}: not a readable .npz file ({error})") from error
 
 
 def _validate(arrays: dict[str, np.ndarray], source: str) -> None:
     missing = [key for key in EXPECTED if key not in arrays]
+    not_arrays = [key for key in EXPECTED if key in arrays and not isinstance(arrays[key], np.ndarray)]
+    if not_arrays:
+        raise DataError(f"{source}: {', '.join(not_arrays)} is not an array")
     if missing:
         raise DataError(f"{source}: missing key(s) {', '.join(missing)}; expected {', '.join(EXPECTED)}")
     for split in ("train", "test"):

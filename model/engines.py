@@ -1,52 +1,87 @@
-"""Inference engines behind one interface: 28x28 inputs in [0, 1] -> probabilities.
+"""Inference engines: the one registry that describes each kind, and one protocol.
 
-- "coreml": the `.mlmodel` the phone runs, evaluated with numpy (default: it
-  starts in milliseconds and answers in about a millisecond);
-- "keras": the `.keras` model in TensorFlow, imported only when chosen.
+Every engine takes the same 8-bit 28x28 input the phone hands Vision, so two
+engines (or two models) side by side differ only by their models.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from model.errors import ModelFileError
 from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 from model.pipelines import to_model_input
+from model.verdict import Verdict, judge
 
-ENGINES = ("coreml", "keras")
-ENGINE_TITLES = {"coreml": "Core ML (.mlmodel)", "keras": "Keras (.keras)"}
-DEFAULT_PATHS = {"coreml": DEFAULT_COREML_MODEL, "keras": DEFAULT_KERAS_MODEL}
+
+class Engine(Protocol):
+    kind: EngineKind
+    path: Path
+    not_a_digit_below: float | None  # top probability below which a drawing is "not a digit"
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) or (28, 28) inputs in [0, 1] -> (N, 10) or (10,) probabilities."""
+
+
+def to_pixels(inputs: np.ndarray) -> np.ndarray:
+    """The 8-bit image the phone hands the model (white ink = 255)."""
+    return np.clip(np.rint(np.asarray(inputs, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class EngineKind:
+    name: str  # in code, CLI and JSON
+    title: str  # in the UI
+    suffixes: tuple[str, ...]  # model files it reads
+    default_path: Path
+    needs: tuple[str, ...]  # modules that must be installed
+    install: str  # the command that installs them
+    make: str  # the command that makes its default model file
+    loader: Callable[[Path], Engine]
+
+    def missing_modules(self) -> list[str]:
+        return [module for module in self.needs if importlib.util.find_spec(module) is None]
+
+    def load(self, path: str | os.PathLike | None = None) -> Engine:
+        """Load a model file; raises ModelFileError naming the file, or what to install."""
+        missing = self.missing_modules()
+        if missing:
+            raise ModelFileError(f"the {self.title} engine needs {', '.join(missing)}, which is not installed: "
+                                 f"run  {self.install}")
+        return self.loader(Path(path) if path else self.default_path)
 
 
 class CoreMLEngine:
-    name = "coreml"
-
-    def __init__(self, path: str | os.PathLike = DEFAULT_COREML_MODEL):
+    def __init__(self, path: Path):
         from model.coreml_runner import CoreMLModel
 
-        self.path = Path(path)
-        self.model = CoreMLModel(self.path)
+        self.kind = ENGINES["coreml"]
+        self.path = path
+        self.model = CoreMLModel(path)
+        self.not_a_digit_below = self.model.not_a_digit_below
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        # The phone hands Vision an 8-bit bitmap: quantise as it does.
-        pixels = np.clip(np.rint(np.asarray(inputs) * 255.0), 0, 255).astype(np.uint8)
-        return self.model.probabilities(pixels)
+        return self.model.probabilities(to_pixels(inputs))
 
 
 class KerasEngine:
-    name = "keras"
+    def __init__(self, path: Path):
+        from model.network import load_keras_model, recorded_threshold
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_KERAS_MODEL):
-        from model.network import load_keras_model
-
-        self.path = Path(path)
-        self.model = load_keras_model(self.path)
+        self.kind = ENGINES["keras"]
+        self.path = path
+        self.model = load_keras_model(path)
+        self.not_a_digit_below = recorded_threshold(path)
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        inputs = np.asarray(inputs, dtype=np.float32)
+        inputs = to_pixels(inputs).astype(np.float32) / np.float32(255.0)
         single = inputs.ndim == 2
         batch = (inputs[None] if single else inputs)[..., None]
         if len(batch) <= 64:
@@ -56,29 +91,52 @@ class KerasEngine:
         return result[0] if single else result
 
 
-def load_engine(name: str, path: str | os.PathLike | None = None):
-    """Load an engine by name; raises ModelFileError naming a bad file."""
-    if name not in ENGINES:
-        raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
-    path = path or DEFAULT_PATHS[name]
-    return CoreMLEngine(path) if name == "coreml" else KerasEngine(path)
+TRAIN_EXTRA = 'pip install -e ".[train]"'
+ENGINES: dict[str, EngineKind] = {
+    "coreml": EngineKind("coreml", "Core ML (.mlmodel)", (".mlmodel",), DEFAULT_COREML_MODEL, ("coremltools",),
+                         "pip install -e .",
+                         "python scripts/export_coreml.py --model MODEL.keras --out MODEL.mlmodel",
+                         CoreMLEngine),
+    "keras": EngineKind("keras", "Keras (.keras)", (".keras",), DEFAULT_KERAS_MODEL, ("tensorflow", "keras"),
+                        TRAIN_EXTRA, "python scripts/train.py --data PATH/TO/mnist.npz --out MODEL.keras",
+                        KerasEngine),
+}
+DEFAULT_ENGINE = "coreml"
 
 
 def engine_for_path(path: str | os.PathLike) -> str:
-    return "coreml" if str(path).endswith(".mlmodel") else "keras"
+    """The engine that reads a model file, from its suffix."""
+    suffix = Path(path).suffix.lower()
+    for kind in ENGINES.values():
+        if suffix in kind.suffixes:
+            return kind.name
+    known = ", ".join(s for kind in ENGINES.values() for s in kind.suffixes)
+    raise ModelFileError(f"{path}: not a model file this app reads ({known})")
+
+
+def load_engine(name: str, path: str | os.PathLike | None = None) -> Engine:
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    return ENGINES[name].load(path)
 
 
 @dataclass(frozen=True)
 class Prediction:
     model_input: np.ndarray  # 28x28 float32, what the model saw
     probabilities: np.ndarray  # 10 floats summing to 1
+    verdict: Verdict
 
     @property
     def digit(self) -> int:
+        """The phone's answer: the top class, whatever the verdict."""
         return int(np.argmax(self.probabilities))
 
 
-def predict_bitmap(engine, bitmap: np.ndarray, pipeline: str) -> Prediction:
+def predict_input(engine: Engine, model_input: np.ndarray) -> Prediction:
+    probabilities = engine.probabilities(model_input)
+    return Prediction(model_input, probabilities, judge(probabilities, engine.not_a_digit_below))
+
+
+def predict_bitmap(engine: Engine, bitmap: np.ndarray, pipeline: str) -> Prediction:
     """Canvas bitmap -> pipeline -> model. Raises NothingDrawn for a blank canvas."""
-    model_input = to_model_input(bitmap, pipeline)
-    return Prediction(model_input, engine.probabilities(model_input))
+    return predict_input(engine, to_model_input(bitmap, pipeline))

@@ -7,3 +7,7 @@ class DataError(Exception):
 
 class ModelFileError(Exception):
     """A model file is missing, damaged or breaks the input/output contract."""
+
+
+class TrainingError(Exception):
+    """A training run produced a model that must not replace a good one."""

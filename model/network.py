@@ -6,15 +6,14 @@ Contract kept for the phone: input (28, 28, 1) floats in [0, 1], channels_last,
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras
+from keras import layers
 
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
-
-from model.errors import ModelFileError  # noqa: E402
+from model.errors import ModelFileError
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -73,3 +72,16 @@ def save_without_optimizer(model: keras.Model, path: str | os.PathLike) -> None:
     inference_model.set_weights(model.get_weights())
     with atomic_path(path) as temporary:
         inference_model.save(temporary)
+
+
+def history_path(model_path: str | os.PathLike) -> Path:
+    """Training's record beside a .keras model: history and "not a digit" threshold."""
+    return Path(model_path).with_suffix(".history.json")
+
+
+def recorded_threshold(model_path: str | os.PathLike) -> float | None:
+    """The "not a digit" threshold training recorded beside a .keras model."""
+    try:
+        return float(json.loads(history_path(model_path).read_text())["not_a_digit_below"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -21,8 +21,10 @@ INK_THRESHOLD = 16
 MNIST_STROKE_WIDTH = 2.5
 FINE = 4  # the MNIST pipeline widens strokes on a 4x finer grid, then averages down
 
-PIPELINES = ("ios", "mnist")
-PIPELINE_TITLES = {"ios": "Phone (exact)", "mnist": "MNIST-centred"}
+PIPELINES = ("phone", "centred")
+PIPELINE_TITLES = {"phone": "Phone (exact)", "centred": "MNIST-centred"}
+# Names used before version 2; the command line still accepts them.
+PIPELINE_ALIASES = {"ios": "phone", "mnist": "centred"}
 
 
 class NothingDrawn(ValueError):
@@ -63,7 +65,7 @@ def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
     return array.astype(np.float32) / np.float32(255.0)
 
 
-def ios_pipeline(bitmap: np.ndarray) -> np.ndarray:
+def phone_pipeline(bitmap: np.ndarray) -> np.ndarray:
     """What the phone does: the whole canvas shrunk to 28x28 by area averaging."""
     if is_blank(bitmap):
         raise NothingDrawn()
@@ -72,7 +74,7 @@ def ios_pipeline(bitmap: np.ndarray) -> np.ndarray:
     return np.clip(_shrink_matrix(height) @ canvas @ _shrink_matrix(width).T, 0.0, 1.0)
 
 
-def mnist_pipeline(bitmap: np.ndarray) -> np.ndarray:
+def centred_pipeline(bitmap: np.ndarray) -> np.ndarray:
     """MNIST's own normalisation: crop to the ink, longer side to 20 px with
     the aspect ratio kept, strokes as wide as MNIST's pen, centre of mass
     moved to (14, 14) (sub-pixel)."""
@@ -175,8 +177,9 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 
 def to_model_input(bitmap: np.ndarray, pipeline: str) -> np.ndarray:
-    if pipeline == "ios":
-        return ios_pipeline(bitmap)
-    if pipeline == "mnist":
-        return mnist_pipeline(bitmap)
+    pipeline = PIPELINE_ALIASES.get(pipeline, pipeline)
+    if pipeline == "phone":
+        return phone_pipeline(bitmap)
+    if pipeline == "centred":
+        return centred_pipeline(bitmap)
     raise ValueError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")

@@ -18,6 +18,9 @@ Point = tuple[float, float]
 Stroke = list[Point]
 
 CANVAS_SIZE = 375
+# More points than any real drawing needs (the sample's largest has a few
+# hundred): longer drawings are thinned on load, and say so.
+MAX_POINTS = 20_000
 
 
 @dataclass
@@ -26,6 +29,17 @@ class Drawing:
     label: int | None = None
     canvas: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)
     writer: str | None = None
+    note: str = ""  # what loading changed or noticed, for the user
+    line: int | None = None  # its line in a .jsonl file
+
+    def on_phone_canvas(self) -> list[Stroke]:
+        """The strokes scaled from their own canvas onto the phone's 375x375."""
+        width, height = self.canvas
+        if (width, height) == (CANVAS_SIZE, CANVAS_SIZE):
+            return [list(stroke) for stroke in self.strokes]
+        scale = CANVAS_SIZE / max(width, height)
+        dx, dy = (CANVAS_SIZE - width * scale) / 2, (CANVAS_SIZE - height * scale) / 2
+        return [[(x * scale + dx, y * scale + dy) for x, y in stroke] for stroke in self.strokes]
 
     def to_json(self) -> dict:
         record = {"canvas": list(self.canvas)}
@@ -63,7 +77,29 @@ def parse_drawing(record: object, where: str) -> Drawing:
             points.append((float(point[0]), float(point[1])))
         parsed.append(points)
     writer = record.get("writer")
-    return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None)
+    notes = []
+    total = sum(len(stroke) for stroke in parsed)
+    if total > MAX_POINTS:
+        step = -(-total // MAX_POINTS)
+        parsed = [stroke[::step] + ([stroke[-1]] if (len(stroke) - 1) % step else []) for stroke in parsed]
+        notes.append(f"simplified from {total:,} to {sum(len(s) for s in parsed):,} points")
+    if not parsed:
+        notes.append("holds no strokes")
+    if (canvas[0], canvas[1]) != (CANVAS_SIZE, CANVAS_SIZE):
+        notes.append(f"drawn on a {canvas[0]}x{canvas[1]} canvas, scaled to {CANVAS_SIZE}x{CANVAS_SIZE}")
+    return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None,
+                   "; ".join(notes))
+
+
+def parse_drawing_text(text: str, where: str) -> Drawing:
+    """One drawing from JSON text; `where` names its source in errors."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError(f"{where}: not valid JSON ({error.msg} at line {error.lineno})") from error
+    except RecursionError:
+        raise DataError(f"{where}: JSON nested too deeply to be a drawing") from None
+    return parse_drawing(record, where)
 
 
 def _is_number(value: object) -> bool:
@@ -83,11 +119,9 @@ def read_drawings(path: str | os.PathLike) -> list[Drawing]:
                 if not line.strip():
                     continue
                 where = f"{path}:{number}"
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise DataError(f"{where}: not valid JSON ({error.msg})") from error
-                drawings.append(parse_drawing(record, where))
+                drawing = parse_drawing_text(line, where)
+                drawing.line = number
+                drawings.append(drawing)
     except (OSError, UnicodeDecodeError, EOFError) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
     if not drawings:
@@ -102,8 +136,4 @@ def read_drawing_file(path: str | os.PathLike) -> Drawing:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataError(f"{path}: not valid JSON ({error.msg} at line {error.lineno})") from error
-    return parse_drawing(record, str(path))
+    return parse_drawing_text(text, str(path))

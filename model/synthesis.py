@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from model.pipelines import ios_pipeline, mnist_pipeline
+from model.pipelines import PIPELINES, to_model_input
 
-VERSION = 3  # bump when the drawings change, to refresh caches
+VERSION = 4  # bump when the drawings change, to refresh caches
 CANVAS = 375.0
 UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
 
@@ -30,9 +30,15 @@ CENTRE_OFFSET_FRACTION = 0.15
 ASPECT = (0.75, 1.25)
 ROTATION_DEGREES = 12.0
 SHEAR = 0.3
-BRUSH_WIDTH = (7.0, 14.0)
-# Chance that a drawing of a digit gets its variant stroke (writing_variant).
-VARIANT_CHANCE = {1: 0.5, 7: 0.3, 0: 0.1}
+BRUSH_WIDTH = (6.0, 16.0)
+# How far apart the pen's samples land (canvas px): a slow hand gives a smooth
+# curve, a fast mouse a polygon with visible corners.
+SAMPLE_SPACING = (1.5, 22.0)
+JITTER = 1.2  # largest std of the hand's tremor, canvas px
+# Chance that a drawing of a digit is rewritten in a form MNIST hardly has
+# (writing_variant). Set once from how these forms are written across Europe,
+# Latin America and Asia, not fitted to any sample.
+VARIANT_CHANCE = {0: 0.25, 1: 0.6, 4: 0.3, 7: 0.3, 9: 0.3}
 # Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
 # the way different writers' do, beyond what an affine map can.
 ELASTIC_GRID = 4
@@ -89,36 +95,105 @@ def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
 
 
 def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator) -> list[Stroke]:
-    """Sometimes add the extra stroke of a common way of writing the digit that
-    MNIST's American writers hardly used: the continental "1" with a long
-    up-stroke (and often a foot), the crossed "7", the slashed "0"."""
+    """Sometimes rewrite a digit in a common form that MNIST's American writers
+    hardly used (see VARIANT_CHANCE): barred zeros (φ, Ø, θ), continental ones
+    with a flag and a base, ones as a plain stroke, open and closed fours,
+    crossed sevens, nines with a straight or a curled tail."""
     chance = VARIANT_CHANCE.get(label, 0.0)
     if not strokes or rng.random() >= chance:
         return strokes
     points = np.array([p for stroke in strokes for p in stroke])
     (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
     height, width = max(bottom - top, 1.0), max(right - left, 1.0)
-    extra: list[Stroke] = []
+    if label == 0:
+        return strokes + [_zero_bar(left, top, width, height, rng)]
     if label == 1:
-        peak_x, peak_y = points[np.argmin(points[:, 1])]
-        length = rng.uniform(0.25, 0.5) * height
-        angle = np.radians(rng.uniform(20.0, 60.0))  # below the horizontal, to the left
-        extra.append([(peak_x - length * np.cos(angle), peak_y + length * np.sin(angle)), (peak_x, peak_y)])
-        if rng.random() < 0.4:
-            foot_x, foot_y = points[np.argmax(points[:, 1])]
-            half = rng.uniform(0.15, 0.3) * height
-            extra.append([(foot_x - half, foot_y), (foot_x + half, foot_y)])
-    elif label == 7:
+        return _one_variant(strokes, points, height, rng)
+    if label == 4:
+        return _four(left, top, max(width, 0.6 * height), height, open_top=rng.random() < 0.5, rng=rng)
+    if label == 7:
         bar_y = top + rng.uniform(0.45, 0.6) * height
         near = points[np.abs(points[:, 1] - bar_y) < 0.05 * height]
-        if len(near):
-            bar_x, half = near[:, 0].mean(), rng.uniform(0.15, 0.3) * height
-            extra.append([(bar_x - half, bar_y), (bar_x + half, bar_y)])
-    elif label == 0:
-        jitter = rng.uniform(-0.1, 0.1, size=4)
-        extra.append([(left - (0.05 + jitter[0]) * width, bottom + (0.05 + jitter[1]) * height),
-                      (right + (0.05 + jitter[2]) * width, top - (0.05 + jitter[3]) * height)])
-    return strokes + extra
+        if not len(near):
+            return strokes
+        bar_x, half = near[:, 0].mean(), rng.uniform(0.15, 0.3) * height
+        return strokes + [[(bar_x - half, bar_y), (bar_x + half, bar_y)]]
+    if label == 9:
+        return _nine(left, top, max(width, 0.45 * height), height, curled=rng.random() < 0.5, rng=rng)
+    return strokes
+
+
+def _zero_bar(left: float, top: float, width: float, height: float, rng: np.random.Generator) -> Stroke:
+    """A bar through a zero: vertical (φ), either diagonal (Ø), or horizontal
+    inside it (θ)."""
+    kind = rng.integers(4)
+    over = rng.uniform(0.0, 0.2, size=2)
+    centre_x, centre_y = left + width / 2, top + height / 2
+    if kind == 0:
+        return [(centre_x, top - over[0] * height), (centre_x, top + height + over[1] * height)]
+    if kind == 3:
+        inset = rng.uniform(0.0, 0.1) * width
+        return [(left + inset, centre_y), (left + width - inset, centre_y)]
+    sign = 1 if kind == 1 else -1
+    return [(centre_x - sign * (0.5 + over[0]) * width, top + height + over[0] * height),
+            (centre_x + sign * (0.5 + over[1]) * width, top - over[1] * height)]
+
+
+def _one_variant(strokes: list[Stroke], points: np.ndarray, height: float,
+                 rng: np.random.Generator) -> list[Stroke]:
+    """A "1" as a plain stroke, or with a continental flag (often long, nearly
+    horizontal), a base, or both."""
+    peak = tuple(points[np.argmin(points[:, 1])])
+    foot = tuple(points[np.argmax(points[:, 1])])
+    form = rng.random()
+    if form < 0.25:
+        return [[peak, foot]]
+    body = strokes if rng.random() < 0.5 else [[peak, foot]]
+    extra: list[Stroke] = []
+    if form < 0.85:
+        length = rng.uniform(0.2, 0.65) * height
+        angle = np.radians(rng.uniform(12.0, 60.0))  # below the horizontal, to the left
+        extra.append([(peak[0] - length * np.cos(angle), peak[1] + length * np.sin(angle)), peak])
+    if form >= 0.85 or rng.random() < 0.35:
+        half = rng.uniform(0.15, 0.35) * height
+        extra.append([(foot[0] - half, foot[1]), (foot[0] + half, foot[1])])
+    return body + extra
+
+
+def _four(left: float, top: float, width: float, height: float, open_top: bool,
+          rng: np.random.Generator) -> list[Stroke]:
+    """A "4" written from scratch: open (an L and a stem) or closed (a
+    triangle's slope and a stem), the bar crossing the stem."""
+    stem_x = left + rng.uniform(0.55, 0.75) * width
+    bar_y = top + rng.uniform(0.55, 0.72) * height
+    right_end = left + width * rng.uniform(0.9, 1.05)
+    stem_top = top + rng.uniform(0.0, 0.15) * height if open_top else top
+    if open_top:
+        first = [(left + rng.uniform(0.0, 0.25) * width, top), (left, bar_y), (right_end, bar_y)]
+    else:
+        first = [(stem_x, top), (left, bar_y), (right_end, bar_y)]
+    return [first, [(stem_x, stem_top), (stem_x + rng.uniform(-0.1, 0.05) * width, top + height)]]
+
+
+def _nine(left: float, top: float, width: float, height: float, curled: bool,
+          rng: np.random.Generator) -> list[Stroke]:
+    """A "9": a loop on top and a tail, straight or curled to the left."""
+    loop_height = rng.uniform(0.35, 0.5) * height
+    centre_x, centre_y = left + width / 2, top + loop_height / 2
+    radius_x, radius_y = width / 2, loop_height / 2
+    start = rng.uniform(-0.3, 0.3)
+    angles = np.linspace(start, start + 2 * np.pi, 24)
+    # Counter-clockwise from the right side, as most people draw a 9's loop.
+    loop = [(centre_x + radius_x * np.cos(a), centre_y - radius_y * np.sin(a)) for a in angles]
+    tail_x = centre_x + radius_x * rng.uniform(0.8, 1.0)
+    bottom_x = tail_x + rng.uniform(-0.25, 0.1) * width
+    if curled:
+        hook = rng.uniform(0.3, 0.7) * width
+        tail = [(tail_x, centre_y), (bottom_x, top + 0.8 * height),
+                (bottom_x - 0.4 * hook, top + height), (bottom_x - hook, top + 0.92 * height)]
+    else:
+        tail = [(tail_x, centre_y), (bottom_x, top + height)]
+    return [loop + tail]
 
 
 def elastic_warp(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -163,50 +238,127 @@ def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list
     return placed
 
 
-def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, render: Render,
-               progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def resample(stroke: Stroke, spacing: float) -> Stroke:
+    """Points every `spacing` px along the stroke, as a pen sampled in time
+    would leave them; corners of the polyline are kept only where samples land."""
+    if len(stroke) < 2:
+        return list(stroke)
+    points = np.asarray(stroke, dtype=np.float64)
+    lengths = np.r_[0.0, np.cumsum(np.hypot(*np.diff(points, axis=0).T))]
+    if lengths[-1] <= spacing:
+        return [tuple(points[0]), tuple(points[-1])]
+    steps = np.r_[np.arange(0.0, lengths[-1], spacing), lengths[-1]]
+    return list(zip(np.interp(steps, lengths, points[:, 0]), np.interp(steps, lengths, points[:, 1]), strict=True))
+
+
+def hand_drawn(strokes: Sequence[Stroke], rng: np.random.Generator) -> list[Stroke]:
+    """Place strokes on the canvas as a hand would draw them: random warp, size
+    and position, pen sampling and tremor."""
+    placed = place_on_canvas(strokes, rng)
+    spacing = rng.uniform(*SAMPLE_SPACING)
+    tremor = rng.uniform(0.0, JITTER)
+    drawn = []
+    for stroke in placed:
+        points = np.asarray(resample(stroke, spacing))
+        points += rng.normal(0.0, tremor, size=points.shape)
+        drawn.append([tuple(p) for p in np.clip(points, 0.0, CANVAS)])
+    return drawn
+
+
+def draw_inputs(strokes: Sequence[Stroke], rng: np.random.Generator, render: Render) -> dict[str, np.ndarray]:
+    """One hand-drawn rendering of `strokes`, as each pipeline hands it to the model."""
+    bitmap = render(hand_drawn(strokes, rng), width=rng.uniform(*BRUSH_WIDTH))
+    return {pipeline: to_model_input(bitmap, pipeline) for pipeline in PIPELINES}
+
+
+def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, render: Render
+               ) -> dict[str, np.ndarray]:
     """For each MNIST image, one phone-like drawing through each pipeline:
-    returns (ios_inputs, mnist_inputs), float32 arrays of shape (N, 28, 28)."""
-    ios_inputs = np.zeros((len(images), 28, 28), np.float32)
-    mnist_inputs = np.zeros((len(images), 28, 28), np.float32)
+    {pipeline: float32 array (N, 28, 28)}."""
+    inputs = {pipeline: np.zeros((len(images), 28, 28), np.float32) for pipeline in PIPELINES}
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
-        strokes = place_on_canvas(writing_variant(skeleton_strokes(image), int(label), rng), rng)
-        bitmap = render(strokes, width=rng.uniform(*BRUSH_WIDTH))
-        ios_inputs[index] = ios_pipeline(bitmap)
-        mnist_inputs[index] = mnist_pipeline(bitmap)
-        if progress is not None:
-            progress(index + 1)
-    return ios_inputs, mnist_inputs
+        drawn = draw_inputs(writing_variant(skeleton_strokes(image), int(label), rng), rng, render)
+        for pipeline in PIPELINES:
+            inputs[pipeline][index] = drawn[pipeline]
+    return inputs
 
 
-def _synthesize_chunk(images: np.ndarray, labels: np.ndarray, seed: int, render: Render
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    return synthesize(images, labels, np.random.default_rng(seed), render)
+def not_digit_drawings(count: int, seed: int) -> list[list[Stroke]]:
+    """`count` hand-drawn drawings that are no digit, as canvas strokes (to
+    save and evaluate like real drawings)."""
+    from model.not_digits import random_not_digit
+
+    rng = np.random.default_rng(seed)
+    return [hand_drawn(random_not_digit(rng), rng) for _ in range(count)]
 
 
-def synthesize_parallel(images: np.ndarray, labels: np.ndarray, seed: int, render: Render, workers: int = 2,
-                        chunk: int = 2000, progress: Callable[[int, int], None] | None = None
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """`synthesize` over chunks in worker processes; deterministic for a seed
-    whatever the number of workers. `render` must be a module-level function."""
+def synthesize_not_digits(count: int, rng: np.random.Generator, render: Render) -> dict[str, np.ndarray]:
+    """`count` drawings that are no digit (letters, symbols, doodles,
+    scribbles), through each pipeline."""
+    from model.not_digits import random_not_digit
+
+    inputs = {pipeline: np.zeros((count, 28, 28), np.float32) for pipeline in PIPELINES}
+    for index in range(count):
+        drawn = draw_inputs(random_not_digit(rng), rng, render)
+        for pipeline in PIPELINES:
+            inputs[pipeline][index] = drawn[pipeline]
+    return inputs
+
+
+def _synthesize_chunk(images: np.ndarray | None, labels: np.ndarray | None, count: int, seed: int,
+                      render: Render) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    if images is None:
+        return synthesize_not_digits(count, rng, render)
+    return synthesize(images, labels, rng, render)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: end when the parent dies (even by SIGKILL), rather than
+    block forever writing a result no one reads."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, seed: int, render: Render,
+                        workers: int = 2, count: int | None = None, chunk: int = 2000,
+                        progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
+    """`synthesize` (or, with images None, `synthesize_not_digits` of `count`)
+    over chunks in worker processes; deterministic for a seed whatever the
+    number of workers. `render` must be a module-level function."""
     import concurrent.futures
     import multiprocessing
 
-    starts = list(range(0, len(images), chunk))
-    results: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    total = len(images) if images is not None else int(count or 0)
+    starts = list(range(0, total, chunk))
+    results: dict[int, dict[str, np.ndarray]] = {}
     context = multiprocessing.get_context("spawn")  # Qt and TensorFlow do not survive fork
-    # Workers inherit the environment: BLAS threads only slow these small matmuls down.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_synthesize_chunk, images[start:start + chunk],
-                               labels[start:start + chunk], seed + start, render): start
-                   for start in starts}
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
+        futures = {}
+        for start in starts:
+            size = min(chunk, total - start)
+            part = (images[start:start + size], labels[start:start + size]) if images is not None else (None, None)
+            futures[pool.submit(_synthesize_chunk, *part, size, seed + start, render)] = start
         done = 0
-        for future in concurrent.futures.as_completed(futures):
-            results[futures[future]] = future.result()
-            done += len(results[futures[future]][0])
-            if progress is not None:
-                progress(done, len(images))
-    ios_inputs = np.concatenate([results[start][0] for start in starts])
-    mnist_inputs = np.concatenate([results[start][1] for start in starts])
-    return ios_inputs, mnist_inputs
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                results[futures[future]] = future.result()
+                done += len(results[futures[future]][PIPELINES[0]])
+                if progress is not None:
+                    progress(done, total)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise
+    return {pipeline: np.concatenate([results[start][pipeline] for start in starts]) if starts
+            else np.zeros((0, 28, 28), np.float32) for pipeline in PIPELINES}

@@ -20,13 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import model  # noqa: F401  (process-wide settings, before numpy loads)
 
-import numpy as np  # noqa: E402
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np  # noqa: E402  (after the settings above)
+
+from model.cli import positive_int  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_STROKES = ROOT.parent / "shared" / "data" / "unipen_digits_sample.jsonl.gz"
 
@@ -64,7 +65,7 @@ def bench_predictions(bitmaps: list[np.ndarray]) -> dict:
     from model.pipelines import PIPELINES, to_model_input
 
     results, forward = {}, {}
-    inputs = [to_model_input(b, "ios") for b in bitmaps]
+    inputs = [to_model_input(b, "phone") for b in bitmaps]
     # Core ML first: once TensorFlow is loaded its spinning thread pools slow
     # everything else in the process, and the app's default path never loads it.
     for engine_name in ENGINES:
@@ -138,8 +139,9 @@ def bench_ui(drawings) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--strokes", default=str(DEFAULT_STROKES), help="real drawings to predict")
-    parser.add_argument("--drawings", type=int, default=300, help="how many drawings to time predictions on")
-    parser.add_argument("--launches", type=int, default=7, help="launch / import tensorflow pairs")
+    parser.add_argument("--drawings", type=positive_int, default=300,
+                        help="how many drawings to time predictions on")
+    parser.add_argument("--launches", type=positive_int, default=7, help="launch / import tensorflow pairs")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args(argv)
 
@@ -165,11 +167,11 @@ def main(argv=None) -> int:
     print("predictions:", flush=True)
     predictions = bench_predictions(bitmaps)
 
-    default = predictions["predict_ms"]["coreml/ios"]
+    default = predictions["predict_ms"]["coreml/phone"]
     result = {"predict_ms_p50": default["p50"], "predict_ms_p95": default["p95"],
               "forward_ms_p50": predictions["forward_ms"]["coreml"], **launch, **ui,
               "predict_ms": predictions["predict_ms"], "forward_ms_p50_by_engine": predictions["forward_ms"],
-              "default_engine": "coreml", "default_pipeline": "ios", "drawings": len(bitmaps)}
+              "default_engine": "coreml", "default_pipeline": "phone", "drawings": len(bitmaps)}
     if args.json:
         print(json.dumps(result))
     else:

@@ -1,44 +1,63 @@
 """Export a trained .keras model as the Core ML model the phone runs.
 
-    python scripts/export_coreml.py --model model/keras_mnist_cnn.keras --out model/keras_mnist_cnn.mlmodel
+    python scripts/export_coreml.py --model build/keras_mnist_cnn.keras --out build/keras_mnist_cnn.mlmodel
+
+By default a specification version 1 .mlmodel (iOS 11+, a drop-in for the
+phone app), with the "not a digit" threshold training recorded beside the
+model stored in its metadata.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import model  # noqa: F401  (process-wide settings, before numpy loads)
+from model.cli import check_writable_file, run_interruptibly
+from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 
-from model.errors import ModelFileError  # noqa: E402
-from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL  # noqa: E402
+
+def probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability from 0 to 1")
+    return value
 
 
 def main(argv=None) -> int:
-    from model.coreml_export import Metadata, export
+    from model.coreml_export import Metadata
 
     defaults = Metadata()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(DEFAULT_KERAS_MODEL), help="trained .keras model")
     parser.add_argument("--out", default=str(DEFAULT_COREML_MODEL), help=".mlmodel (or .mlpackage) to write")
     parser.add_argument("--format", choices=("neuralnetwork", "mlprogram"), default="neuralnetwork",
-                        help="neuralnetwork: .mlmodel for iOS 13+ (default); mlprogram: .mlpackage for iOS 15+")
+                        help="neuralnetwork: .mlmodel, specification 1, iOS 11+ (default); "
+                             "mlprogram: .mlpackage, iOS 15+")
+    parser.add_argument("--updatable", action="store_true",
+                        help="let an app fine-tune the dense layers on device (MLUpdateTask; iOS 13+)")
+    parser.add_argument("--not-a-digit-below", type=probability,
+                        help="threshold to store (default: the one training recorded beside --model)")
     parser.add_argument("--author", default=defaults.author)
     parser.add_argument("--license", default=defaults.license)
     parser.add_argument("--version", default=defaults.version, help="model version shown in Xcode")
     parser.add_argument("--description", default=defaults.short_description)
     args = parser.parse_args(argv)
-    metadata = Metadata(args.author, args.license, args.version, args.description)
-    try:
-        out = export(args.model, args.out, metadata, args.format)
-    except ModelFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {out}")
-    return 0
+    if args.updatable and args.format != "neuralnetwork":
+        parser.error("--updatable needs --format neuralnetwork")
+    out = Path(args.out)
+    check_writable_file(out, "--out", megabytes=10)
+
+    def work() -> int:
+        from model.coreml_export import export
+
+        metadata = Metadata(args.author, args.license, args.version, args.description)
+        export(args.model, out, metadata, args.format, args.not_a_digit_below, args.updatable)
+        print(f"wrote {out}")
+        return 0
+
+    return run_interruptibly(work, nothing_written=f"{out} not written")
 
 
 if __name__ == "__main__":

@@ -10,13 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from PIL import Image, ImageFilter
 
-from PIL import Image, ImageFilter  # noqa: E402
-
-from model.atomic import atomic_path  # noqa: E402
-from model.data import load_mnist  # noqa: E402
-from model.errors import DataError  # noqa: E402
+from model.atomic import atomic_path
+from model.data import load_mnist
+from model.errors import DataError
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "desktop_app" / "samples"
 # (file, MNIST training index): not the phone's images 0 and 2.

@@ -4,13 +4,11 @@ from pathlib import Path
 
 import pytest
 
-# Before Qt or numpy load: headless Qt, and single-threaded BLAS (faster for small matmuls).
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import model  # noqa: F401  (process-wide settings, before numpy loads)
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless Qt
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 SHARED_DATA = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 

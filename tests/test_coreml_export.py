@@ -14,9 +14,58 @@ def exported(tmp_path_factory):
     return out
 
 
+def test_export_is_a_specification_version_1_model_for_ios_11(exported):
+    model = CoreMLModel(exported)
+    assert model.specification_version == 1
+    layers = {layer.WhichOneof("layer") for layer in model.spec.neuralNetworkClassifier.layers}
+    assert layers <= {"convolution", "activation", "pooling", "flatten", "innerProduct", "softmax"}
+
+
+def test_export_agrees_with_keras_on_real_digits(exported, mnist):
+    from model.network import load_keras_model
+
+    keras_probabilities = load_keras_model(DEFAULT_KERAS_MODEL).predict(
+        mnist.x_test[:1000, ..., None] / 255.0, verbose=0)
+    core_ml_probabilities = CoreMLModel(exported).probabilities(mnist.x_test[:1000])
+    assert abs(core_ml_probabilities - keras_probabilities).max() <= 1e-4
+
+
+def test_export_stores_the_not_a_digit_threshold_training_chose(exported):
+    from model.network import recorded_threshold
+
+    assert CoreMLModel(exported).not_a_digit_below == pytest.approx(recorded_threshold(DEFAULT_KERAS_MODEL))
+
+
+def test_an_updatable_export_loads_in_coremltools_with_trainable_dense_layers(tmp_path):
+    import coremltools as ct
+
+    out = export(DEFAULT_KERAS_MODEL, tmp_path / "updatable.mlmodel", Metadata(), updatable=True)
+    spec = ct.models.MLModel(str(out), skip_model_load=True).get_spec()
+    assert spec.isUpdatable and spec.specificationVersion == 4
+    network = spec.neuralNetworkClassifier
+    assert [layer.name for layer in network.layers if layer.isUpdatable] == ["dense1", "probabilities"]
+    assert network.updateParams.lossLayers[0].categoricalCrossEntropyLossLayer.input == "output1"
+    assert {feature.name for feature in spec.description.trainingInput} == {"image", "classLabel"}
+
+
+def test_a_model_with_non_finite_weights_is_refused(tmp_path):
+    import numpy as np
+
+    from model.network import build_model
+
+    model = build_model()
+    weights = model.get_weights()
+    weights[-2][0, 0] = np.inf
+    model.set_weights(weights)
+    path = tmp_path / "inf.keras"
+    model.save(path)
+    with pytest.raises(ModelFileError, match="layer 'probabilities' has weights that are NaN or infinite"):
+        export(path, tmp_path / "inf.mlmodel", Metadata())
+    assert not (tmp_path / "inf.mlmodel").exists()
+
+
 def test_export_has_the_phones_contract(exported):
     model = CoreMLModel(exported)
-    assert model.specification_version <= 4
     assert model.spec.WhichOneof("Type") == "neuralNetworkClassifier"
     assert model.input_name == "image" and model.input_size == (28, 28)
     assert model.scale == pytest.approx(1 / 255) and model.bias == 0

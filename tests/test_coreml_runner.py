@@ -67,10 +67,11 @@ def test_core_ml_itself_agrees_with_the_runner_on_macos(runner, mnist):
     import coremltools as ct
     from PIL import Image
 
-    core_ml = ct.models.MLModel(str(DEFAULT_COREML_MODEL))
+    # CPU only: the default units put the Neural Engine's float16 past this tolerance.
+    core_ml = ct.models.MLModel(str(DEFAULT_COREML_MODEL), compute_units=ct.ComputeUnit.CPU_ONLY)
     for digit in mnist.x_test[:200]:
         outputs = core_ml.predict({"image": Image.fromarray(digit, mode="L")})
         ours = runner.predict(digit)
         assert outputs["classLabel"] == ours["classLabel"]
         for label, probability in outputs["output1"].items():
-            assert probability == pytest.approx(ours["output1"][label], abs=1e-3)  # Core ML may compute in fp16
+            assert probability == pytest.approx(ours["output1"][label], abs=1e-4)

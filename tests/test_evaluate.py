@@ -16,11 +16,16 @@ def test_strokes_with_both_pipelines_and_a_report(tmp_path, strokes_file):
                         "--pipeline", "both", "--report", str(report), "--json")
     assert result.returncode == 0, result.stderr[-2000:]
     summary = last_json(result.stdout)
-    assert set(summary["strokes_accuracy"]) == {"ios", "mnist"} and summary["strokes_count"] == 200
+    # The new names, and for one more release the old ones, which other scripts read.
+    assert set(summary["strokes_accuracy"]) == {"phone", "centred", "ios", "mnist"}
+    assert summary["strokes_accuracy"]["ios"] == summary["strokes_accuracy"]["phone"]
+    assert summary["strokes_accuracy"]["mnist"] == summary["strokes_accuracy"]["centred"]
+    assert summary["strokes_count"] == 200
     assert all(0 <= v <= 1 for v in summary["strokes_accuracy"].values())
-    for name in ("confusion-strokes-ios.png", "confusion-strokes-mnist.png", "misclassified-strokes-mnist.png"):
+    for name in ("confusion-strokes-phone.png", "confusion-strokes-centred.png",
+                 "misclassified-strokes-centred.png"):
         assert (report / name).read_bytes()[:4] == b"\x89PNG"
-    per_class = json.loads((report / "strokes-mnist.json").read_text())["per_class_accuracy"]
+    per_class = json.loads((report / "strokes-centred.json").read_text())["per_class_accuracy"]
     assert sorted(per_class) == [str(d) for d in range(10)]
 
 

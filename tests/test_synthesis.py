@@ -24,30 +24,67 @@ def test_placed_digits_stay_on_the_canvas_and_vary(mnist):
 
 
 def test_phone_like_inputs_look_like_the_phones(mnist):
-    ios_inputs, mnist_inputs = synthesize(mnist.x_train[:20], mnist.y_train[:20], np.random.default_rng(0),
-                                          lambda strokes, width: render_strokes(strokes, width=width))
+    inputs = synthesize(mnist.x_train[:20], mnist.y_train[:20], np.random.default_rng(0),
+                        lambda strokes, width: render_strokes(strokes, width=width))
+    phone_inputs, centred_inputs = inputs["phone"], inputs["centred"]
     # The phone's input: thin, dim strokes (a 10 px line over 13.4 px cells), unlike MNIST's.
     real = mnist.x_train[:20] / 255
-    assert ios_inputs[ios_inputs > 0.05].mean() < 0.8 * real[real > 0.05].mean()
-    assert (ios_inputs > 0.05).sum() < 0.8 * (real > 0.05).sum()
-    for image in mnist_inputs:
+    assert phone_inputs[phone_inputs > 0.05].mean() < 0.8 * real[real > 0.05].mean()
+    assert (phone_inputs > 0.05).sum() < 0.8 * (real > 0.05).sum()
+    for image in centred_inputs:
         assert np.allclose(centre_of_mass(image), (14, 14), atol=0.2)
 
 
-def test_some_ones_get_a_continental_up_stroke(mnist):
+def test_some_ones_are_rewritten_and_their_flags_rise_to_the_top(mnist):
     one = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 1)[0]])
     top = min(y for stroke in one for _, y in stroke)
     rng = np.random.default_rng(0)
     variants = [writing_variant(one, 1, rng) for _ in range(400)]
-    changed = [v for v in variants if len(v) > len(one)]
+    changed = [v for v in variants if v != one]
     assert abs(len(changed) / len(variants) - VARIANT_CHANCE[1]) < 0.08
-    for variant in changed:
-        (start_x, start_y), (end_x, end_y) = variant[len(one)]
+    flags = [stroke for variant in changed for stroke in variant if len(stroke) == 2 and stroke[1][1] == top
+             and stroke[0][1] > top]
+    assert len(flags) > 0.4 * len(changed)
+    for (start_x, start_y), (end_x, end_y) in flags:
         # The up-stroke rises from the lower left to the top of the "1".
-        assert start_x < end_x and start_y > end_y and end_y == top
+        assert start_x < end_x and start_y > end_y
 
 
 def test_digits_without_a_variant_are_left_as_written(mnist):
     three = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 3)[0]])
     rng = np.random.default_rng(0)
     assert all(writing_variant(three, 3, rng) == three for _ in range(50))
+
+
+def test_barred_zeros_come_in_every_direction(mnist):
+    zero = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 0)[0]])
+    rng = np.random.default_rng(0)
+    bars = [v[-1] for v in (writing_variant(zero, 0, rng) for _ in range(400)) if len(v) > len(zero)]
+    angles = {round(np.degrees(np.arctan2(abs(b[1][1] - b[0][1]), abs(b[1][0] - b[0][0]))) / 45) for b in bars}
+    assert angles == {0, 1, 2}  # horizontal (θ), diagonal (Ø) and vertical (φ)
+
+
+def test_fours_and_nines_are_sometimes_written_in_other_forms(mnist):
+    rng = np.random.default_rng(0)
+    for digit in (4, 9):
+        strokes = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == digit)[0]])
+        rewritten = [v for v in (writing_variant(strokes, digit, rng) for _ in range(300)) if v != strokes]
+        assert abs(len(rewritten) / 300 - VARIANT_CHANCE[digit]) < 0.08
+
+
+def test_resampling_keeps_the_ends_and_spaces_the_points():
+    from model.synthesis import resample
+
+    stroke = [(0.0, 0.0), (100.0, 0.0)]
+    points = resample(stroke, 30.0)
+    assert points[0] == (0.0, 0.0) and points[-1] == (100.0, 0.0)
+    assert np.allclose(np.diff([x for x, _ in points])[:-1], 30.0)
+
+
+def test_not_digit_drawings_stay_on_the_canvas_and_vary():
+    from model.synthesis import not_digit_drawings
+
+    drawings = not_digit_drawings(60, seed=5)
+    points = np.array([p for drawing in drawings for stroke in drawing for p in stroke])
+    assert points.min() >= 0 and points.max() <= 375
+    assert len({len(drawing) for drawing in drawings}) > 5  # many kinds, not one shape

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from tests.conftest import run_script
 
@@ -8,10 +9,10 @@ from tests.conftest import run_script
 def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, mnist):
     out = tmp_path / "small.keras"
     result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
-                        "--limit", "3000", "--synthetic-copies", "1", "--workers", "1",
+                        "--limit", "3000", "--synthetic-copies", "1", "--not-digits", "600", "--workers", "1",
                         "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "drawn 2000/3000 phone-like digits" in result.stdout  # progress is visible
+    assert "drawn 2000/3000" in result.stdout  # progress is visible
 
     from model.network import load_keras_model
 
@@ -28,9 +29,63 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
         assert "optimizer" not in weights  # saved without optimizer state: a few MB
     history = json.loads(out.with_suffix(".history.json").read_text())
     assert len(history["history"]["loss"]) == 1
+    assert 0 < history["not_a_digit_below"] < 1
     assert out.with_suffix(".curves.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "small.curves.png", "small.history.json",
                                                          "small.keras"]
+
+
+def test_a_model_below_the_accuracy_floor_replaces_nothing(tmp_path, mnist_npz):
+    out = tmp_path / "good.keras"
+    out.write_bytes(b"the good model")
+    result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
+                        "--limit", "500", "--synthetic-copies", "0", "--not-digits", "0", "--min-accuracy", "0.999",
+                        "--cache", str(tmp_path / "cache"))
+    assert result.returncode == 2
+    assert "below --min-accuracy 0.999" in result.stderr and f"{out} not written" in result.stderr
+    assert out.read_bytes() == b"the good model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "good.keras"]
+
+
+def test_a_model_with_non_finite_weights_is_not_sound():
+    import keras
+
+    from model.errors import TrainingError
+    from model.network import build_model
+    from model.training import Recipe, check_sound
+
+    model = build_model()
+    weights = model.get_weights()
+    weights[0][0, 0, 0, 0] = np.nan
+    model.set_weights(weights)
+    try:
+        check_sound(model, {"loss": [0.1]}, 0.99, Recipe())
+    except TrainingError as error:
+        assert "conv1" in str(error) and "NaN" in str(error)
+    else:
+        raise AssertionError("a NaN weight was accepted")
+    del keras
+
+
+@pytest.mark.parametrize(("option", "value"), [("--learning-rate", "nan"), ("--workers", "0"),
+                                               ("--batch-size", "0"), ("--phone-ratio", "-1"), ("--limit", "0"),
+                                               ("--limit", "-5"), ("--epochs", "0")])
+def test_bad_options_are_one_line_errors(tmp_path, option, value):
+    result = run_script("scripts/train.py", option, value, "--out", str(tmp_path / "m.keras"))
+    assert result.returncode == 2
+    assert option in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path):
+    folder = tmp_path / "folder.keras"
+    folder.mkdir()
+    result = run_script("scripts/train.py", "--out", str(folder))
+    assert result.returncode == 2 and f"--out {folder}: is a folder" in result.stderr
+    parent_is_file = tmp_path / "file"
+    parent_is_file.write_text("")
+    result = run_script("scripts/train.py", "--out", str(parent_is_file / "m.keras"))
+    assert result.returncode == 2 and "is a file, not a folder" in result.stderr
 
 
 def test_training_refuses_a_bad_data_file_with_its_name(tmp_path):
@@ -51,3 +106,37 @@ def test_random_shift_translates_each_digit_by_at_most_two_pixels(mnist):
     translations = [padded[:, dy:dy + 28, dx:dx + 28] for dy in range(5) for dx in range(5)]
     assert all(any(np.array_equal(moved[i], shifted[i]) for moved in translations) for i in range(len(images)))
     assert not np.array_equal(shifted, images)
+
+
+def test_sigterm_during_synthesis_exits_143_and_leaves_no_worker(tmp_path, mnist_npz):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    process = subprocess.Popen([sys.executable, "scripts/train.py", "--data", str(mnist_npz), "--limit", "20000",
+                                "--workers", "2", "--out", str(tmp_path / "m.keras"), "--cache",
+                                str(tmp_path / "cache")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+
+    def children() -> set[int]:
+        found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        return {int(pid) for pid in found}
+
+    deadline = time.monotonic() + 120
+    while len(children()) < 2 and time.monotonic() < deadline:  # the synthesis workers are up
+        time.sleep(0.5)
+    workers = children()
+    assert workers, "no synthesis workers started"
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr[-2000:]
+    assert "terminated" in stderr and "Traceback" not in stderr
+    time.sleep(2)
+    alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
+    assert not alive
+    assert not (tmp_path / "m.keras").exists()

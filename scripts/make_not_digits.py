@@ -1,0 +1,48 @@
+"""Write drawings that are no digit (letters, symbols, doodles, scribbles) as a
+stroke file, to measure how often a model calls them "not a digit".
+
+    python scripts/make_not_digits.py --count 2000 --seed 2026 --out build/not_digits.jsonl.gz
+
+The seed must differ from training's (its drawings come from seed 1), so these
+are drawings the model never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import model  # noqa: F401  (process-wide settings, before numpy loads)
+from model.cli import check_writable_file, positive_int, run_interruptibly
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=positive_int, default=2000)
+    parser.add_argument("--seed", type=positive_int, default=2026)
+    parser.add_argument("--out", required=True, help="stroke file to write (.jsonl or .jsonl.gz)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    check_writable_file(out, "--out")
+
+    def work() -> int:
+        from model.atomic import atomic_path
+        from model.strokes import Drawing
+        from model.synthesis import not_digit_drawings
+
+        lines = [json.dumps(Drawing(strokes, writer="generated not a digit").to_json())
+                 for strokes in not_digit_drawings(args.count, args.seed)]
+        text = ("\n".join(lines) + "\n").encode("utf-8")
+        with atomic_path(out) as temporary:
+            temporary.write_bytes(gzip.compress(text) if out.suffix == ".gz" else text)
+        print(f"wrote {args.count} drawings to {out}")
+        return 0
+
+    return run_interruptibly(work, nothing_written=f"{out} not written")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

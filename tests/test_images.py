@@ -1,0 +1,114 @@
+"""Opening images: ink, not paper, whatever the image's polarity, alpha or lighting."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from model.errors import DataError
+from model.images import INK_BOX, image_to_canvas
+
+
+def seven(size: int, ink: int, paper: int, mode: str = "L") -> Image.Image:
+    """A 7 drawn with a thick pen on a page."""
+    image = Image.new(mode, (size, size), paper)
+    pen = ImageDraw.Draw(image)
+    width = max(2, size // 14)
+    pen.line([(0.25 * size, 0.2 * size), (0.75 * size, 0.2 * size), (0.42 * size, 0.85 * size)], fill=ink,
+             width=width, joint="curve")
+    return image
+
+
+def ink_box(canvas: np.ndarray) -> tuple[int, int, int, int]:
+    rows, cols = np.flatnonzero(canvas.max(axis=1) > 64), np.flatnonzero(canvas.max(axis=0) > 64)
+    return rows[0], rows[-1], cols[0], cols[-1]
+
+
+def assert_a_centred_seven(canvas: np.ndarray) -> None:
+    assert canvas.shape == (375, 375) and canvas.dtype == np.uint8
+    assert canvas[:5].max() == 0 and canvas[:, :5].max() == 0  # black paper, white ink
+    top, bottom, left, right = ink_box(canvas)
+    assert max(bottom - top, right - left) == pytest.approx(INK_BOX, abs=6)
+    assert (top + bottom) / 2 == pytest.approx(187, abs=8) and (left + right) / 2 == pytest.approx(187, abs=8)
+    # The 7's bar is at the top and its stem runs down to the left.
+    assert canvas[top:top + 15, left:right].mean() > canvas[bottom - 15:bottom, left:right].mean()
+
+
+def test_dark_ink_on_white_paper_is_inverted(tmp_path):
+    path = tmp_path / "seven.png"
+    seven(200, 0, 255).save(path)
+    assert_a_centred_seven(image_to_canvas(path))
+
+
+def test_dark_ink_on_white_with_an_opaque_alpha_channel_is_inverted(tmp_path):
+    path = tmp_path / "seven-rgba.png"
+    seven(200, 0, 255).convert("RGBA").save(path)
+    assert_a_centred_seven(image_to_canvas(path))
+
+
+def test_black_ink_on_transparency_is_read_from_the_alpha(tmp_path):
+    path = tmp_path / "seven-transparent.png"
+    image = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    mask = seven(200, 255, 0)
+    image.paste((0, 0, 0, 255), mask=mask)  # black ink, transparent paper
+    image.save(path)
+    assert_a_centred_seven(image_to_canvas(path))
+
+
+def test_white_ink_on_black_stays_as_it_is(tmp_path):
+    path = tmp_path / "seven-dark.png"
+    seven(200, 255, 0).save(path)
+    assert_a_centred_seven(image_to_canvas(path))
+
+
+def test_a_photo_on_grey_paper_with_uneven_light_reads_only_the_ink(tmp_path):
+    rng = np.random.default_rng(0)
+    size = 480
+    y, x = np.mgrid[0:size, 0:size]
+    paper = 150 + 70 * (x / size) - 50 * (y / size)  # light from the right, shade at the bottom
+    ink = np.asarray(seven(size, 255, 0), dtype=np.float64) / 255
+    photo = paper * (1 - 0.75 * ink) + rng.normal(0, 6, (size, size))
+    image = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.5))
+    path = tmp_path / "photo.jpg"
+    image.save(path, quality=80)
+    canvas = image_to_canvas(path)
+    assert_a_centred_seven(canvas)
+    # The paper, however shaded, is black: the ink covers a few percent of the canvas, not most of it.
+    assert (canvas > 64).mean() < 0.12
+
+
+def test_a_dim_photo_of_dark_ink_is_still_inverted(tmp_path):
+    path = tmp_path / "dim.png"
+    seven(200, 40, 90).save(path)
+    assert_a_centred_seven(image_to_canvas(path))
+
+
+@pytest.mark.parametrize("size", [12, 4000])
+def test_tiny_and_huge_images_are_fitted_alike(tmp_path, size):
+    path = tmp_path / f"seven-{size}.png"
+    seven(size, 0, 255).save(path)
+    top, bottom, left, right = ink_box(image_to_canvas(path))
+    assert max(bottom - top, right - left) == pytest.approx(INK_BOX, abs=8)
+
+
+def test_a_blank_image_says_there_is_no_ink(tmp_path):
+    path = tmp_path / "blank.png"
+    Image.new("L", (100, 100), 230).save(path)
+    with pytest.raises(DataError, match=f"{path}: no ink found"):
+        image_to_canvas(path)
+
+
+def test_a_file_that_is_not_an_image_is_named(tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("not an image")
+    with pytest.raises(DataError, match=f"{path}: not an image"):
+        image_to_canvas(path)
+
+
+def test_an_image_past_the_pixel_limit_is_refused_with_the_reason(tmp_path, monkeypatch):
+    import model.images
+
+    monkeypatch.setattr(model.images, "MAX_PIXELS", 1_000_000)
+    path = tmp_path / "big.png"
+    seven(1500, 0, 255).save(path)
+    with pytest.raises(DataError, match="1500x1500 pixels is too large"):
+        image_to_canvas(path)
