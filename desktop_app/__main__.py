@@ -28,6 +28,8 @@ def parse_args(argv=None):
                              "(ios and mnist are the old names)")
     parser.add_argument("--compare", action="store_true", help="run both engines and flag disagreements")
     parser.add_argument("--compare-model", metavar="PATH", help="show a second model file beside the chosen one")
+    parser.add_argument("--precision", choices=("float32", "float16"), default="float32",
+                        help="float16: run Core ML models as a phone's Neural Engine and GPU do")
     parser.add_argument("--coreml-model", metavar="PATH", help="the .mlmodel to run (default: the shipped one)")
     parser.add_argument("--keras-model", metavar="PATH", help="the .keras model (default: the shipped one)")
     args = parser.parse_args(argv)
@@ -63,6 +65,8 @@ def main(argv=None) -> int:
                         pipeline=args.pipeline or settings.value("pipeline", "phone"), model_paths=paths,
                         load_in_background=not args.screenshot, settings=settings)
     session = window.session
+    if args.precision != "float32":
+        session.set_precision(args.precision)
     if args.compare:
         session.set_compare_engines(True)
     if args.compare_model:

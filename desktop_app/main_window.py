@@ -187,6 +187,10 @@ class MainWindow(QMainWindow):
         self.compare_action = self._action("Compare Both &Engines", [], self.compare_box.setChecked,
                                            "Run both engines and flag any disagreement", checkable=True)
         self.compare_box.toggled.connect(self.compare_action.setChecked)
+        self.precision_action = self._action(
+            "Phone &Precision (float16)", [], lambda on: self.session.set_precision("float16" if on else "float32"),
+            "Round weights and every layer's output to float16, as a phone's Neural Engine and GPU do",
+            checkable=True)
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
@@ -215,6 +219,7 @@ class MainWindow(QMainWindow):
         view_menu.addActions(self.engine_actions.actions())
         view_menu.addSeparator()
         view_menu.addAction(self.compare_action)
+        view_menu.addAction(self.precision_action)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.help_action)
         help_menu.addAction(self.about_action)
@@ -375,6 +380,7 @@ class MainWindow(QMainWindow):
             self.compare_box.setChecked(self.session.compare_engines)
             self.compare_box.blockSignals(False)
         self.compare_action.setChecked(self.session.compare_engines)
+        self.precision_action.setChecked(self.session.precision == "float16")
 
     def _show_status(self) -> None:
         lines = self.session.status_lines()

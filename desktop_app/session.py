@@ -46,13 +46,15 @@ class ModelSlot:
     engine: str
     path: Path
     given: bool = False  # named by the user, not the shipped default
+    precision: str = "float32"  # float16: as a phone's Neural Engine and GPU compute
     state: str = "idle"  # idle, loading, ready or error
     model: Engine | None = None
     error: str = ""
 
     @property
     def title(self) -> str:
-        return f"{ENGINES[self.engine].title.split(' (')[0]}: {self.path.name}"
+        precision = " (float16)" if self.precision == "float16" and self.engine == "coreml" else ""
+        return f"{ENGINES[self.engine].title.split(' (')[0]}: {self.path.name}{precision}"
 
     @property
     def fix(self) -> str:
@@ -105,7 +107,8 @@ class Session:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
         self.engine = engine
-        self._slots: dict[tuple[str, Path], ModelSlot] = {}
+        self.precision = "float32"
+        self._slots: dict[tuple[str, Path, str], ModelSlot] = {}
         self._chosen_paths = {name: Path(p) for name, p in (model_paths or {}).items()}
         self.compare_engines = False
         self.second_model: ModelSlot | None = None  # compare with another model file
@@ -133,9 +136,9 @@ class Session:
     def slot(self, engine: str, path: str | os.PathLike | None = None) -> ModelSlot:
         given = path is not None or engine in self._chosen_paths
         resolved = Path(path) if path is not None else self._chosen_paths.get(engine, ENGINES[engine].default_path)
-        key = (engine, resolved)
+        key = (engine, resolved, self.precision)
         if key not in self._slots:
-            self._slots[key] = ModelSlot(engine, resolved, given=given)
+            self._slots[key] = ModelSlot(engine, resolved, given=given, precision=self.precision)
         return self._slots[key]
 
     def shown_slots(self) -> list[ModelSlot]:
@@ -183,6 +186,16 @@ class Session:
         self.compare_engines = on
         if on:
             self.second_model = None
+        self.ensure_loaded()
+        self._changed(OPTIONS)
+        self.predict(live=True)
+
+    def set_precision(self, precision: str) -> None:
+        """float16 runs the Core ML models as a phone's Neural Engine and GPU do."""
+        self.precision = precision
+        if self.second_model is not None:
+            self.second_model = self.slot(self.second_model.engine, self.second_model.path)
+            self.second_model.given = True
         self.ensure_loaded()
         self._changed(OPTIONS)
         self.predict(live=True)
@@ -383,7 +396,7 @@ class Session:
 def load_model(slot: ModelSlot) -> object:
     """Load and warm up a slot's model: the engine, or an error message."""
     try:
-        engine = ENGINES[slot.engine].load(slot.path)
+        engine = ENGINES[slot.engine].load(slot.path, slot.precision)
         engine.probabilities(np.zeros((28, 28), np.float32))  # warm up (graph tracing)
         return engine
     except ModelFileError as error:

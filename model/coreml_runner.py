@@ -1,10 +1,22 @@
-"""Run a Core ML `.mlmodel` (NeuralNetwork spec) with numpy, on any platform.
+"""Run a Core ML model with numpy, on any platform, as the phone would.
 
 Core ML itself only exists on Apple platforms. This evaluates the same file the
 phone runs, layer by layer, including the image preprocessing, so the desktop
 shows what the phone would answer. It reads the file with coremltools' protobuf
 schema, loaded privately so that TensorFlow (which `import coremltools` pulls
 in, 3-4 s) stays off the app's start path.
+
+The rule: never a silently different answer. Every field of every layer, input
+and preprocessing step is either implemented as NeuralNetwork.proto defines it
+(coremltools' builders and tests are the reference) or the model is refused
+with a message naming the file, the layer and the field. `_check_fields` makes
+this mechanical: a layer's parameters may only set the fields its compiler
+reads; anything else set is refused by name.
+
+Tensors are numpy arrays whose first axis is the batch (the phone's drawings
+stacked); the rest is Core ML's shape: [C, H, W] for rank-5 layers
+(specification <= 3, Seq = 1), the full shape without its leading 1 for
+N-dimensional layers. ML Programs are run by `model.mlprogram_runner`.
 """
 
 from __future__ import annotations
@@ -14,6 +26,7 @@ import importlib.util
 import os
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,32 +36,25 @@ from model.errors import ModelFileError
 
 _PROTO_PACKAGE = "_digit_recognizer_coreml_proto"
 NOT_A_DIGIT_KEY = "not_a_digit_below"  # user-defined metadata written by coreml_export
+MODEL_SIZE = (28, 28)  # what the phone app hands the model
 
 
-def _model_pb2():
-    """coremltools' generated Model_pb2, without running coremltools/__init__."""
+def _proto(name: str):
+    """One of coremltools' generated *_pb2 modules, without running coremltools/__init__."""
     if "coremltools" in sys.modules:
-        from coremltools.proto import Model_pb2
-
-        return Model_pb2
+        return importlib.import_module(f"coremltools.proto.{name}")
     if _PROTO_PACKAGE not in sys.modules:
         spec = importlib.util.find_spec("coremltools")
         if spec is None or not spec.submodule_search_locations:
-            raise ModelFileError("coremltools is not installed: it is needed to read .mlmodel files")
+            raise ModelFileError("coremltools is not installed: it is needed to read Core ML model files")
         package = types.ModuleType(_PROTO_PACKAGE)
         package.__path__ = [os.path.join(list(spec.submodule_search_locations)[0], "proto")]
         sys.modules[_PROTO_PACKAGE] = package
-    return importlib.import_module(f"{_PROTO_PACKAGE}.Model_pb2")
+    return importlib.import_module(f"{_PROTO_PACKAGE}.{name}")
 
 
-def _weights(params, name: str, what: str) -> np.ndarray:
-    if len(params.floatValue):
-        return np.asarray(params.floatValue, dtype=np.float32)
-    if len(params.float16Value):
-        return np.frombuffer(params.float16Value, dtype=np.float16).astype(np.float32)
-    if len(params.rawValue) or params.HasField("quantization"):
-        raise ModelFileError(f"layer {name!r}: quantized {what} weights are not supported")
-    return np.zeros(0, np.float32)
+def _model_pb2():
+    return _proto("Model_pb2")
 
 
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
@@ -56,60 +62,119 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
-class CoreMLModel:
-    """A loaded `.mlmodel`: `probabilities(pixels)` runs it on uint8 28x28 images."""
+def to_float16(x: np.ndarray) -> np.ndarray:
+    """Round to float16 and back, as the Neural Engine and GPU store numbers."""
+    return np.asarray(x, np.float32).astype(np.float16).astype(np.float32)
 
-    def __init__(self, path: str | os.PathLike):
+
+def read_spec(path: Path):
+    """The Model message of a .mlmodel file, or of a .mlpackage's model file."""
+    if not path.exists():
+        raise ModelFileError(f"{path}: no such Core ML model file")
+    if path.is_dir():
+        from model.mlprogram_runner import package_spec_path
+
+        path = package_spec_path(path)
+    spec = _model_pb2().Model()
+    try:
+        data = path.read_bytes()
+        spec.ParseFromString(data)
+    except Exception as error:  # protobuf's DecodeError, or an unreadable file
+        raise ModelFileError(f"{path}: not a Core ML model file ({error})") from error
+    if not data or spec.specificationVersion == 0:
+        raise ModelFileError(f"{path}: not a Core ML model file (no specification version)")
+    return spec
+
+
+def _check_fields(message, allowed: set[str], where: str) -> None:
+    for field, _ in message.ListFields():
+        if field.name not in allowed:
+            raise ModelFileError(f"{where}: field {field.name!r} is not supported here, so this model is refused "
+                                 "rather than run differently from Core ML")
+
+
+def _pair(values, default: tuple[int, int], where: str, field: str) -> tuple[int, int]:
+    values = list(values)
+    if not values:
+        return default
+    if len(values) != 2 or min(values) < 1:
+        raise ModelFileError(f"{where}: field {field!r} must hold two positive numbers, got {values}")
+    return int(values[0]), int(values[1])
+
+
+class CoreMLModel:
+    """A loaded Core ML model: `probabilities(pixels)` runs it on uint8 28x28 images.
+
+    precision="float16" rounds weights and every layer's output to float16, as
+    a phone's Neural Engine and GPU store them; "float32" is the CPU's answer."""
+
+    def __init__(self, path: str | os.PathLike, precision: str = "float32"):
+        if precision not in ("float32", "float16"):
+            raise ValueError(f"precision must be float32 or float16, not {precision!r}")
         self.path = Path(path)
-        if not self.path.exists():
-            raise ModelFileError(f"{self.path}: no such Core ML model file")
-        spec = _model_pb2().Model()
-        try:
-            data = self.path.read_bytes()
-            spec.ParseFromString(data)
-        except Exception as error:  # protobuf's DecodeError, or a directory
-            raise ModelFileError(f"{self.path}: not a Core ML model file ({error})") from error
-        if not data or spec.specificationVersion == 0:
-            raise ModelFileError(f"{self.path}: not a Core ML model file (no specification version)")
+        self.precision = precision
+        spec = read_spec(self.path)
         self.spec = spec
         self.specification_version = spec.specificationVersion
         kind = spec.WhichOneof("Type")
+        self.kind = kind
+        self._read_description(kind)
         if kind == "mlProgram":
-            raise ModelFileError(f"{self.path}: an ML Program; only NeuralNetwork models can run here")
-        if kind not in ("neuralNetworkClassifier", "neuralNetwork"):
-            raise ModelFileError(f"{self.path}: a {kind} model, expected a neural network classifier")
-        network = getattr(spec, kind)
-        self._read_interface(network, kind)
-        self._layers = [self._compile(layer) for layer in network.layers]
+            from model.mlprogram_runner import MLProgram
 
-    def _read_interface(self, network, kind: str) -> None:
+            self._program = MLProgram(self.path, spec, self.input_name, self.output_blob, precision)
+            self._layers = []
+            # An ML Program scales its input itself (a `mul` the converter writes).
+            self.scale, self.bias, self.mean_image = 1.0, np.zeros((1, 1, 1), np.float32), None
+            if self._program.classes is not None:
+                self.labels = self._program.classes
+            if len(self.labels) != 10:
+                raise ModelFileError(f"{self.path}: {len(self.labels)} class labels; a digit model has 10")
+            return
+        if kind not in ("neuralNetworkClassifier", "neuralNetwork"):
+            raise ModelFileError(f"{self.path}: a {kind} model; only neural network and ML Program models "
+                                 "can run here")
+        self._program = None
+        network = getattr(spec, kind)
+        _check_fields(network, {"layers", "preprocessing", "arrayInputShapeMapping", "imageInputShapeMapping",
+                                "updateParams", "stringClassLabels", "int64ClassLabels", "labelProbabilityLayerName"},
+                      f"{self.path}: {kind}")
+        self._read_classes(network, kind)
+        self._read_preprocessing(network)
+        if not len(network.layers):
+            raise ModelFileError(f"{self.path}: the network has no layers")
+        self._layers = [self._compile(layer) for layer in network.layers]
+        produced = {self.input_name} | {output for _, output, _ in self._layers}
+        for inputs, _, _ in self._layers:
+            for name in inputs:
+                if name not in produced:
+                    raise ModelFileError(f"{self.path}: a layer reads {name!r}, which nothing produces")
+        if self.output_blob not in produced:
+            raise ModelFileError(f"{self.path}: no layer produces the output {self.output_blob!r}")
+
+    # --- the interface: one image in, probabilities out
+    def _read_description(self, kind: str) -> None:
         description = self.spec.description
         if len(description.input) != 1:
             raise ModelFileError(f"{self.path}: expected one input, found {len(description.input)}")
         feature = description.input[0]
         self.input_name = feature.name
+        where = f"{self.path}: input {feature.name!r}"
         if feature.type.WhichOneof("Type") != "imageType":
-            raise ModelFileError(f"{self.path}: input {feature.name!r} is not an image")
+            raise ModelFileError(f"{where} is not an image")
         image_type = feature.type.imageType
-        self.input_size = (image_type.height, image_type.width)
-        if image_type.colorSpace != image_type.GRAYSCALE:
-            raise ModelFileError(f"{self.path}: input {feature.name!r} is not a grayscale image")
-        self.scale, self.bias = 1.0, 0.0
-        for preprocessing in network.preprocessing:
-            if preprocessing.WhichOneof("preprocessor") == "scaler":
-                self.scale = preprocessing.scaler.channelScale or 1.0
-                self.bias = preprocessing.scaler.grayBias
-        if kind == "neuralNetworkClassifier":
-            if network.WhichOneof("ClassLabels") == "int64ClassLabels":
-                self.labels = [str(v) for v in network.int64ClassLabels.vector]
-            else:
-                self.labels = list(network.stringClassLabels.vector)
-        else:
-            self.labels = [str(i) for i in range(10)]
+        _check_fields(image_type, {"width", "height", "colorSpace", "imageSizeRange", "enumeratedSizes"}, where)
+        self.input_size = (int(image_type.height), int(image_type.width))
+        if self.input_size != MODEL_SIZE:
+            raise ModelFileError(f"{where} is a {image_type.width}x{image_type.height} image; the phone app "
+                                 f"hands the model {MODEL_SIZE[1]}x{MODEL_SIZE[0]}")
+        spaces = {image_type.GRAYSCALE: "gray", image_type.RGB: "rgb", image_type.BGR: "bgr"}
+        if image_type.colorSpace not in spaces:
+            raise ModelFileError(f"{where}: field 'colorSpace' {image_type.colorSpace} is not supported")
+        self.color = spaces[image_type.colorSpace]
         self.probabilities_name = description.predictedProbabilitiesName or description.output[0].name
-        self.label_name = description.predictedFeatureName
-        self.output_blob = (network.labelProbabilityLayerName if kind == "neuralNetworkClassifier"
-                            and network.labelProbabilityLayerName else network.layers[-1].output[0])
+        self.label_name = description.predictedFeatureName or None
+        self.output_blob = self.probabilities_name
         self.metadata = description.metadata
         self.not_a_digit_below = None
         if NOT_A_DIGIT_KEY in description.metadata.userDefined:
@@ -121,136 +186,441 @@ class CoreMLModel:
             if not 0.0 <= self.not_a_digit_below <= 1.0:
                 raise ModelFileError(f"{self.path}: metadata {NOT_A_DIGIT_KEY!r} is {text!r}, "
                                      "expected a probability from 0 to 1")
+        self.labels = [str(i) for i in range(10)]
 
-    # Each compiled layer: (input names, output name, function of the input arrays).
+    def _read_classes(self, network, kind: str) -> None:
+        if kind == "neuralNetworkClassifier":
+            which = network.WhichOneof("ClassLabels")
+            vector = getattr(network, which).vector if which else []
+            self.labels = [str(v) for v in vector]
+            if network.labelProbabilityLayerName:
+                self.output_blob = network.labelProbabilityLayerName
+        else:
+            # A plain network: its output must be probabilities, or the bars would lie.
+            last = network.layers[-1] if len(network.layers) else None
+            if last is None or last.WhichOneof("layer") not in ("softmax", "softmaxND") \
+                    or self.output_blob not in last.output:
+                raise ModelFileError(f"{self.path}: output {self.output_blob!r} is not produced by a softmax, so "
+                                     "it is not a set of probabilities")
+        if len(self.labels) != 10:
+            raise ModelFileError(f"{self.path}: {len(self.labels)} class labels; a digit model has 10")
+
+    def _read_preprocessing(self, network) -> None:
+        channels = 1 if self.color == "gray" else 3
+        self.scale = 1.0
+        self.bias = np.zeros((channels, 1, 1), np.float32)
+        self.mean_image = None
+        seen = 0
+        for preprocessing in network.preprocessing:
+            where = f"{self.path}: preprocessing of {preprocessing.featureName or self.input_name!r}"
+            if preprocessing.featureName not in ("", self.input_name):
+                raise ModelFileError(f"{where}: field 'featureName' names no input")
+            seen += 1
+            if seen > 1:
+                raise ModelFileError(f"{where}: more than one preprocessing step is not supported")
+            kind = preprocessing.WhichOneof("preprocessor")
+            if kind == "scaler":
+                scaler = preprocessing.scaler
+                _check_fields(scaler, {"channelScale", "grayBias", "redBias", "greenBias", "blueBias"}, where)
+                self.scale = scaler.channelScale or 1.0
+                biases = {"gray": [scaler.grayBias], "rgb": [scaler.redBias, scaler.greenBias, scaler.blueBias],
+                          "bgr": [scaler.blueBias, scaler.greenBias, scaler.redBias]}[self.color]
+                self.bias = np.array(biases, np.float32).reshape(channels, 1, 1)
+            elif kind == "meanImage":
+                mean = np.asarray(preprocessing.meanImage.meanImage, np.float32)
+                if mean.size != channels * self.input_size[0] * self.input_size[1]:
+                    raise ModelFileError(f"{where}: field 'meanImage' has {mean.size} values, expected "
+                                         f"{channels}x{self.input_size[0]}x{self.input_size[1]}")
+                self.mean_image = mean.reshape(channels, *self.input_size)
+            else:
+                raise ModelFileError(f"{where}: an empty preprocessing step")
+
+    # --- layers. Each compiled layer: (input names, output name, function of the input arrays).
     def _compile(self, layer):
         kind = layer.WhichOneof("layer")
+        where = f"{self.path}: layer {layer.name!r} ({kind})"
         build = getattr(self, f"_layer_{kind}", None)
         if build is None:
             raise ModelFileError(f"{self.path}: layer {layer.name!r} has type {kind!r}, which is not supported")
-        return list(layer.input), layer.output[0], build(getattr(layer, kind), layer.name)
+        _check_fields(layer, {"name", "input", "output", "inputTensor", "outputTensor", "isUpdatable", kind}, where)
+        if len(layer.output) != 1:
+            raise ModelFileError(f"{where}: {len(layer.output)} outputs; one is supported")
+        run = build(getattr(layer, kind), where, len(layer.input))
+        if self.precision == "float16":
+            full = run
+            run = lambda *xs, full=full: to_float16(full(*xs))  # noqa: E731
+        return list(layer.input), layer.output[0], run
 
-    def _layer_convolution(self, params, name):
+    def _weights(self, params, count: int, where: str, field: str, channels: int = 1) -> np.ndarray:
+        """A WeightParams field as float32 values, checked to hold `count` of them.
+        Linear quantization may have one scale per `channels` (rows of the layout)."""
+        _check_fields(params, {"floatValue", "float16Value", "rawValue", "quantization", "isUpdatable"},
+                      f"{where}: {field}")
+        if len(params.floatValue):
+            values = np.asarray(params.floatValue, np.float32)
+        elif len(params.float16Value):
+            if len(params.float16Value) % 2:
+                raise ModelFileError(f"{where}: field {field!r} has an odd number of float16 bytes")
+            values = np.frombuffer(params.float16Value, np.float16).astype(np.float32)
+        elif params.HasField("quantization"):
+            values = self._dequantize(params, count, where, field, channels)
+        else:
+            values = np.zeros(0, np.float32)
+        if values.size != count:
+            raise ModelFileError(f"{where}: field {field!r} has {values.size} values, expected {count}")
+        if self.precision == "float16":
+            values = to_float16(values)
+        return values
+
+    @staticmethod
+    def _dequantize(params, count: int, where: str, field: str, channels: int) -> np.ndarray:
+        quantization = params.quantization
+        bits = quantization.numberOfBits
+        if not 1 <= bits <= 8:
+            raise ModelFileError(f"{where}: field {field!r}: {bits}-bit quantization is not supported")
+        raw = np.frombuffer(params.rawValue, np.uint8)
+        if raw.size * 8 < count * bits:
+            raise ModelFileError(f"{where}: field {field!r} holds {raw.size} bytes, too few for {count} "
+                                 f"{bits}-bit values")
+        if bits == 8:
+            codes = raw[:count].astype(np.int64)
+        else:  # packed most significant bit first, as coremltools packs them
+            codes = np.unpackbits(raw)[:count * bits].reshape(count, bits).astype(np.int64) \
+                @ (1 << np.arange(bits - 1, -1, -1))
+        kind = quantization.WhichOneof("QuantizationType")
+        if kind == "linearQuantization":
+            scale = np.asarray(quantization.linearQuantization.scale, np.float32)
+            bias = np.asarray(quantization.linearQuantization.bias, np.float32)
+            if scale.size not in (1, channels) or bias.size not in (0, 1, channels):
+                raise ModelFileError(f"{where}: field {field!r}: linear quantization has {scale.size} scales and "
+                                     f"{bias.size} biases; expected 1 or {channels}")
+            rows = codes.reshape(channels if scale.size > 1 or bias.size > 1 else 1, -1).astype(np.float32)
+            bias = bias if bias.size else np.zeros(1, np.float32)
+            return (rows * scale.reshape(-1, 1) + bias.reshape(-1, 1)).ravel()
+        if kind == "lookupTableQuantization":
+            table = np.asarray(quantization.lookupTableQuantization.floatValue, np.float32)
+            if table.size != 2 ** bits:
+                raise ModelFileError(f"{where}: field {field!r}: a {bits}-bit lookup table needs {2 ** bits} "
+                                     f"entries, has {table.size}")
+            return table[codes]
+        raise ModelFileError(f"{where}: field {field!r}: quantized without a quantization type")
+
+    def _layer_convolution(self, params, where, inputs):
+        _check_fields(params, {"outputChannels", "kernelChannels", "nGroups", "kernelSize", "stride",
+                               "dilationFactor", "valid", "same", "hasBias", "weights", "bias"}, where)
+        if inputs != 1:
+            raise ModelFileError(f"{where}: weights given as a second input are not supported")
         groups = params.nGroups or 1
-        if groups != 1 or params.isDeconvolution:
-            raise ModelFileError(f"{self.path}: layer {name!r}: grouped or transposed convolution is not supported")
-        kernel_h, kernel_w = params.kernelSize or (3, 3)
-        stride_h, stride_w = params.stride or (1, 1)
-        dilation = tuple(params.dilationFactor or (1, 1))
-        if dilation != (1, 1):
-            raise ModelFileError(f"{self.path}: layer {name!r}: dilated convolution is not supported")
-        weights = _weights(params.weights, name, "convolution").reshape(
-            params.outputChannels, params.kernelChannels, kernel_h, kernel_w)
-        # Rows ordered (kernel row, kernel column, channel) to match the columns below.
-        matrix = np.ascontiguousarray(weights.transpose(2, 3, 1, 0).reshape(-1, params.outputChannels))
-        bias = _weights(params.bias, name, "bias") if params.hasBias else None
-        same = params.WhichOneof("ConvolutionPaddingType") == "same"
-        if not same:
-            borders = params.valid.paddingAmounts.borderAmounts
-            pads = [(b.startEdgeSize, b.endEdgeSize) for b in borders] or [(0, 0), (0, 0)]
+        kernel_h, kernel_w = _pair(params.kernelSize, (3, 3), where, "kernelSize")
+        stride_h, stride_w = _pair(params.stride, (1, 1), where, "stride")
+        dilation_h, dilation_w = _pair(params.dilationFactor, (1, 1), where, "dilationFactor")
+        out_channels, kernel_channels = int(params.outputChannels), int(params.kernelChannels)
+        if out_channels % groups:
+            raise ModelFileError(f"{where}: field 'outputChannels' {out_channels} is not divisible by nGroups")
+        weights = self._weights(params.weights, out_channels * kernel_channels * kernel_h * kernel_w, where,
+                                "weights", out_channels).reshape(out_channels, kernel_channels, kernel_h, kernel_w)
+        bias = self._weights(params.bias, out_channels, where, "bias") if params.hasBias else None
+        if params.HasField("bias") and not params.hasBias:
+            raise ModelFileError(f"{where}: field 'bias' is set but hasBias is false")
+        reach_h, reach_w = (kernel_h - 1) * dilation_h + 1, (kernel_w - 1) * dilation_w + 1
+        per_group = out_channels // groups
+        # Per group, rows ordered (kernel row, kernel column, channel) to match the columns below.
+        matrices = [np.ascontiguousarray(weights[g * per_group:(g + 1) * per_group].transpose(2, 3, 1, 0)
+                                         .reshape(-1, per_group)) for g in range(groups)]
+        padding = self._padding(params, "ConvolutionPaddingType", where, (stride_h, stride_w), (reach_h, reach_w))
 
         def run(x):
-            if same:
-                pad_h = max((-(-x.shape[2] // stride_h) - 1) * stride_h + kernel_h - x.shape[2], 0)
-                pad_w = max((-(-x.shape[3] // stride_w) - 1) * stride_w + kernel_w - x.shape[3], 0)
-                padding = [(pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)]
-            else:
-                padding = pads
-            # Work channels-last: the columns are 9 shifted slices side by side, a
-            # few plain copies instead of gathering a 6-D strided window view.
+            if x.ndim != 4:
+                raise ValueError(f"{where}: expects a [C, H, W] input")
+            if x.shape[1] != kernel_channels * groups:
+                raise ValueError(f"{where}: input has {x.shape[1]} channels, expected {kernel_channels * groups}")
+            pads = padding(x.shape[2], x.shape[3])
             pixels = x.transpose(0, 2, 3, 1)
-            if any(p for pair in padding for p in pair):
-                pixels = np.pad(pixels, [(0, 0), *padding, (0, 0)])
+            if any(p for pair in pads for p in pair):
+                pixels = np.pad(pixels, [(0, 0), *pads, (0, 0)])
             batch, height, width, _ = pixels.shape
-            out_h, out_w = (height - kernel_h) // stride_h + 1, (width - kernel_w) // stride_w + 1
-            columns = np.concatenate(
-                [pixels[:, i:i + stride_h * (out_h - 1) + 1:stride_h, j:j + stride_w * (out_w - 1) + 1:stride_w]
-                 for i in range(kernel_h) for j in range(kernel_w)], axis=3)
-            out = columns.reshape(batch * out_h * out_w, -1) @ matrix
+            out_h, out_w = (height - reach_h) // stride_h + 1, (width - reach_w) // stride_w + 1
+            results = []
+            for g, matrix in enumerate(matrices):
+                part = pixels[..., g * kernel_channels:(g + 1) * kernel_channels]
+                # The columns are kernel-sized shifted slices side by side: plain copies, no 6-D gather.
+                columns = np.concatenate(
+                    [part[:, i * dilation_h:i * dilation_h + stride_h * (out_h - 1) + 1:stride_h,
+                          j * dilation_w:j * dilation_w + stride_w * (out_w - 1) + 1:stride_w]
+                     for i in range(kernel_h) for j in range(kernel_w)], axis=3)
+                results.append(columns.reshape(batch * out_h * out_w, -1) @ matrix)
+            out = results[0] if groups == 1 else np.concatenate(results, axis=1)
             if bias is not None:
                 out += bias
             return out.reshape(batch, out_h, out_w, -1).transpose(0, 3, 1, 2)
 
         return run
 
-    def _layer_activation(self, params, name):
+    @staticmethod
+    def _padding(params, oneof: str, where, stride, reach) -> Callable[[int, int], list[tuple[int, int]]]:
+        """(height, width) -> [(top, bottom), (left, right)] as the spec's padding type says."""
+        kind = params.WhichOneof(oneof)
+        if kind == "same":
+            _check_fields(params.same, {"asymmetryMode"}, f"{where}: same")
+            top_left_heavy = params.same.asymmetryMode == params.same.TOP_LEFT_HEAVY
+
+            def same(height, width):
+                pads = []
+                for size, s, k in ((height, stride[0], reach[0]), (width, stride[1], reach[1])):
+                    total = max((-(-size // s) - 1) * s + k - size, 0)
+                    small = total // 2
+                    pads.append((total - small, small) if top_left_heavy else (small, total - small))
+                return pads
+
+            return same
+        if kind in ("valid", None):
+            borders = list(params.valid.paddingAmounts.borderAmounts) if kind == "valid" else []
+            if kind == "valid":
+                _check_fields(params.valid, {"paddingAmounts"}, f"{where}: valid")
+            if borders and len(borders) != 2:
+                raise ModelFileError(f"{where}: field 'paddingAmounts' must have 2 entries [H, W]")
+            pads = [(int(b.startEdgeSize), int(b.endEdgeSize)) for b in borders] or [(0, 0), (0, 0)]
+            return lambda height, width: pads
+        raise ModelFileError(f"{where}: padding {kind!r} is not supported")
+
+    def _layer_batchnorm(self, params, where, inputs):
+        _check_fields(params, {"channels", "epsilon", "gamma", "beta", "mean", "variance"}, where)
+        channels = int(params.channels)
+        gamma, beta, mean, variance = (self._weights(getattr(params, name), channels, where, name)
+                                       for name in ("gamma", "beta", "mean", "variance"))
+        epsilon = params.epsilon or 1e-5
+        factor = (gamma / np.sqrt(variance + epsilon)).reshape(-1, 1, 1)
+        shift = (beta - mean * gamma / np.sqrt(variance + epsilon)).reshape(-1, 1, 1)
+        return lambda x: x * factor + shift  # over axis -3, the channels
+
+    def _layer_activation(self, params, where, inputs):
         kind = params.WhichOneof("NonlinearityType")
+        inner = getattr(params, kind) if kind else None
+        _check_fields(params, {kind}, where)
+        scalar_fields = {"linear": {"alpha", "beta"}, "leakyReLU": {"alpha"}, "thresholdedReLU": {"alpha"},
+                         "scaledTanh": {"alpha", "beta"}, "sigmoidHard": {"alpha", "beta"}, "ELU": {"alpha"},
+                         "PReLU": {"alpha"}, "parametricSoftplus": {"alpha", "beta"}}
+        if inner is not None:
+            _check_fields(inner, scalar_fields.get(kind, set()), f"{where}: {kind}")
         if kind == "ReLU":
             return lambda x: np.maximum(x, 0)
         if kind == "linear":
-            alpha, beta = params.linear.alpha, params.linear.beta
-            return lambda x: alpha * x + beta
-        if kind == "sigmoid":
-            return lambda x: 1 / (1 + np.exp(-x))
+            return lambda x: inner.alpha * x + inner.beta
+        if kind == "leakyReLU":
+            return lambda x: np.where(x >= 0, x, inner.alpha * x)
+        if kind == "thresholdedReLU":
+            return lambda x: np.where(x >= inner.alpha, x, 0)
         if kind == "tanh":
             return np.tanh
-        if kind == "leakyReLU":
-            alpha = params.leakyReLU.alpha
-            return lambda x: np.where(x > 0, x, alpha * x)
-        raise ModelFileError(f"{self.path}: layer {name!r}: activation {kind!r} is not supported")
+        if kind == "scaledTanh":
+            return lambda x: inner.alpha * np.tanh(inner.beta * x)
+        if kind == "sigmoid":
+            return lambda x: 1 / (1 + np.exp(-x))
+        if kind == "sigmoidHard":
+            return lambda x: np.clip(inner.alpha * x + inner.beta, 0, 1)
+        if kind == "ELU":
+            return lambda x: np.where(x >= 0, x, inner.alpha * (np.exp(np.minimum(x, 0)) - 1))
+        if kind == "softsign":
+            return lambda x: x / (1 + np.abs(x))
+        if kind == "softplus":
+            return lambda x: np.logaddexp(0, x)
+        if kind in ("PReLU", "parametricSoftplus"):
+            def per_channel(field):
+                weights = getattr(inner, field)
+                count = len(weights.floatValue) or len(weights.float16Value) // 2 or 1
+                return self._weights(weights, count, where, f"{kind}.{field}").reshape(-1, 1, 1)
 
-    def _layer_pooling(self, params, name):
-        kernel_h, kernel_w = params.kernelSize or (2, 2)
-        stride_h, stride_w = params.stride or (kernel_h, kernel_w)
-        padding = params.WhichOneof("PoolingPaddingType")
-        if padding == "valid" and any(b.startEdgeSize or b.endEdgeSize
-                                      for b in params.valid.paddingAmounts.borderAmounts):
-            raise ModelFileError(f"{self.path}: layer {name!r}: padded pooling is not supported")
-        if padding == "same":
-            raise ModelFileError(f"{self.path}: layer {name!r}: 'same' pooling is not supported")
-        reduce = {0: np.max, 1: np.mean}.get(params.type)
-        if reduce is None:
-            raise ModelFileError(f"{self.path}: layer {name!r}: L2 pooling is not supported")
+            alpha = per_channel("alpha")
+            if kind == "PReLU":
+                return lambda x: np.where(x >= 0, x, alpha * x)
+            beta = per_channel("beta")
+            return lambda x: alpha * np.logaddexp(0, beta * x)
+        raise ModelFileError(f"{where}: activation {kind!r} is not supported")
+
+    def _layer_pooling(self, params, where, inputs):
+        _check_fields(params, {"type", "kernelSize", "stride", "valid", "same", "includeLastPixel",
+                               "avgPoolExcludePadding", "globalPooling"}, where)
+        if params.type not in (params.MAX, params.AVERAGE):
+            raise ModelFileError(f"{where}: field 'type': L2 pooling is not supported")
+        maximum = params.type == params.MAX
+        exclude_padding = params.avgPoolExcludePadding
+        if params.globalPooling:
+            return lambda x: (np.max if maximum else np.mean)(x, axis=(-2, -1), keepdims=True)
+        kernel = _pair(params.kernelSize, (3, 3), where, "kernelSize")
+        stride = _pair(params.stride, (1, 1), where, "stride")
+        padding_type = params.WhichOneof("PoolingPaddingType")
+        if padding_type == "includeLastPixel":
+            _check_fields(params.includeLastPixel, {"paddingAmounts"}, f"{where}: includeLastPixel")
+            amounts = [int(a) for a in params.includeLastPixel.paddingAmounts] or [0, 0]
+            if len(amounts) != 2:
+                raise ModelFileError(f"{where}: field 'paddingAmounts' must have 2 entries [H, W]")
+
+            def padding(height, width):
+                """Symmetric padding, then as many windows as it takes to
+                reach the last pixel: the last may run past the end (overhang)."""
+                pads, overhang = [], []
+                for size, k, s, p in ((height, kernel[0], stride[0], amounts[0]),
+                                      (width, kernel[1], stride[1], amounts[1])):
+                    out = -(-(size + 2 * p - k) // s) + 1
+                    if p > 0 and (out - 1) * s >= size + p:
+                        out -= 1
+                    pads.append((p, p))
+                    overhang.append((0, max((out - 1) * s + k - size - 2 * p, 0)))
+                return pads, overhang
+        else:
+            plain = self._padding(params, "PoolingPaddingType", where, stride, kernel)
+
+            def padding(height, width):
+                return plain(height, width), [(0, 0), (0, 0)]
 
         def run(x):
-            if params.globalPooling:
-                return reduce(x, axis=(2, 3), keepdims=True)
-            if padding == "includeLastPixel":
-                # Core ML's default: a partial last window is still pooled.
-                extra_h = (-(x.shape[2] - kernel_h) % stride_h) if x.shape[2] > kernel_h else 0
-                extra_w = (-(x.shape[3] - kernel_w) % stride_w) if x.shape[3] > kernel_w else 0
-                if extra_h or extra_w:
-                    fill = -np.inf if params.type == 0 else np.nan
-                    x = np.pad(x, [(0, 0), (0, 0), (0, extra_h), (0, extra_w)], constant_values=fill)
-                    reducer = np.nanmax if params.type == 0 else np.nanmean
-                    windows = sliding_window_view(x, (kernel_h, kernel_w), axis=(2, 3))
-                    return reducer(windows[:, :, ::stride_h, ::stride_w], axis=(4, 5))
-            if (kernel_h, kernel_w) == (stride_h, stride_w):  # non-overlapping tiles: a reshape
-                batch, channels, height, width = x.shape
-                out_h, out_w = height // kernel_h, width // kernel_w
-                tiles = x[:, :, :out_h * kernel_h, :out_w * kernel_w].reshape(
-                    batch, channels, out_h, kernel_h, out_w, kernel_w)
-                return reduce(tiles, axis=(3, 5))
-            windows = sliding_window_view(x, (kernel_h, kernel_w), axis=(2, 3))
-            return reduce(windows[:, :, ::stride_h, ::stride_w], axis=(4, 5))
+            pads, overhang = padding(x.shape[-2], x.shape[-1])
+            whole = [(a + c, b + d) for (a, b), (c, d) in zip(pads, overhang, strict=True)]
+            lead = [(0, 0)] * (x.ndim - 2)
+            x_padded = np.pad(x, lead + whole, constant_values=-np.inf if maximum else 0.0)
+            windows = sliding_window_view(x_padded, kernel, axis=(-2, -1))[..., ::stride[0], ::stride[1], :, :]
+            if maximum:
+                return windows.max(axis=(-2, -1))
+            # An average divides by the pixels a window covers: the image's, the
+            # padding's unless avgPoolExcludePadding, never the overhang's.
+            counted = np.pad(np.ones(x.shape[-2:], np.float32), pads,
+                             constant_values=0.0 if exclude_padding else 1.0)
+            counted = np.pad(counted, overhang)
+            counts = sliding_window_view(counted, kernel)[::stride[0], ::stride[1]].sum(axis=(-2, -1))
+            return windows.sum(axis=(-2, -1)) / np.maximum(counts, 1)
 
         return run
 
-    def _layer_transpose(self, params, name):
-        axes = list(params.axes)
+    def _layer_flatten(self, params, where, inputs):
+        _check_fields(params, {"mode"}, where)
+        channel_last = params.mode == params.CHANNEL_LAST
+
+        def run(x):
+            if x.ndim != 4:
+                raise ValueError(f"{where}: expects a [C, H, W] input")
+            ordered = x.transpose(0, 2, 3, 1) if channel_last else x
+            return ordered.reshape(x.shape[0], -1, 1, 1)
+
+        return run
+
+    def _layer_reshape(self, params, where, inputs):
+        _check_fields(params, {"targetShape", "mode"}, where)
+        target = [int(v) for v in params.targetShape]
+        if len(target) == 4:
+            if target[0] != 1:
+                raise ModelFileError(f"{where}: field 'targetShape' reshapes into {target[0]} sequence steps")
+            target = target[1:]
+        if len(target) != 3 or min(target) < 1:
+            raise ModelFileError(f"{where}: field 'targetShape' must be [C, H, W] or [1, C, H, W], got "
+                                 f"{list(params.targetShape)}")
+        channel_last = params.mode == params.CHANNEL_LAST
+        channels, height, width = target
+
+        def run(x):
+            if x.ndim != 4:
+                raise ValueError(f"{where}: expects a [C, H, W] input")
+            flat = (x.transpose(0, 2, 3, 1) if channel_last else x).reshape(x.shape[0], -1)
+            if channel_last:
+                return flat.reshape(x.shape[0], height, width, channels).transpose(0, 3, 1, 2)
+            return flat.reshape(x.shape[0], channels, height, width)
+
+        return run
+
+    def _layer_permute(self, params, where, inputs):
+        _check_fields(params, {"axis"}, where)
+        axis = [int(a) for a in params.axis] or [0, 1, 2, 3]
+        if sorted(axis) != [0, 1, 2, 3] or axis[0] != 0:
+            raise ModelFileError(f"{where}: field 'axis' {axis} moves the sequence axis; only [0, ...] permutations "
+                                 "of channel, height and width are supported")
+        return lambda x: x.transpose(0, *axis[1:])
+
+    def _layer_transpose(self, params, where, inputs):
+        _check_fields(params, {"axes"}, where)
+        axes = [int(a) for a in params.axes]
+        if not axes or axes[0] != 0 or sorted(axes) != list(range(len(axes))):
+            raise ModelFileError(f"{where}: field 'axes' {axes} moves the batch axis")
         return lambda x: x.transpose(axes)
 
-    def _layer_reshapeStatic(self, params, name):
-        target = list(params.targetShape)
+    def _layer_reshapeStatic(self, params, where, inputs):
+        _check_fields(params, {"targetShape"}, where)
+        target = [int(v) for v in params.targetShape]
+        if not target or target[0] != 1 or min(target) < 1:
+            raise ModelFileError(f"{where}: field 'targetShape' {target} must start with the batch of 1")
+        return lambda x: x.reshape([x.shape[0], *target[1:]])
 
-        def run(x):
-            # The spec's shapes carry a batch of 1; here the batch is whatever came in.
-            return x.reshape([x.shape[0], *target[1:]]) if target and target[0] == 1 else x.reshape(target)
+    def _layer_concat(self, params, where, inputs):
+        _check_fields(params, {"sequenceConcat"}, where)
+        if params.sequenceConcat:
+            raise ModelFileError(f"{where}: field 'sequenceConcat' is not supported")
+        return lambda *xs: np.concatenate(xs, axis=-3)
+
+    def _layer_concatND(self, params, where, inputs):
+        _check_fields(params, {"axis"}, where)
+        axis = int(params.axis)
+
+        def run(*xs):
+            if axis % xs[0].ndim == 0:
+                raise ValueError(f"{where}: concatenating along the batch axis is not supported")
+            return np.concatenate(xs, axis=axis)
 
         return run
 
-    def _layer_flatten(self, params, name):
-        if params.mode == 0:  # CHANNEL_FIRST
-            return lambda x: x.reshape(x.shape[0], -1)
-        return lambda x: x.transpose(0, 2, 3, 1).reshape(x.shape[0], -1)
+    def _layer_add(self, params, where, inputs):
+        _check_fields(params, {"alpha"}, where)
+        alpha = params.alpha
 
-    def _layer_batchedMatmul(self, params, name):
-        if not params.hasBias and not len(params.weights.floatValue) and not len(params.weights.float16Value):
-            raise ModelFileError(f"{self.path}: layer {name!r}: a matmul of two inputs is not supported")
-        # Stored as [out, in], the transpose of the [in, out] matrix it applies.
-        weights = np.ascontiguousarray(_weights(params.weights, name, "matmul").reshape(
-            params.weightMatrixSecondDimension, params.weightMatrixFirstDimension).T)
-        bias = _weights(params.bias, name, "bias") if params.hasBias else None
+        def run(*xs):
+            out = xs[0] + alpha if len(xs) == 1 else xs[0]
+            for more in xs[1:]:
+                out = out + more
+            return out
+
+        return run
+
+    def _layer_multiply(self, params, where, inputs):
+        _check_fields(params, {"alpha"}, where)
+        alpha = params.alpha
+
+        def run(*xs):
+            out = xs[0] * alpha if len(xs) == 1 else xs[0]
+            for more in xs[1:]:
+                out = out * more
+            return out
+
+        return run
+
+    def _layer_innerProduct(self, params, where, inputs):
+        _check_fields(params, {"inputChannels", "outputChannels", "hasBias", "weights", "bias"}, where)
+        in_channels, out_channels = int(params.inputChannels), int(params.outputChannels)
+        matrix = np.ascontiguousarray(self._weights(params.weights, in_channels * out_channels, where, "weights",
+                                                    out_channels).reshape(out_channels, in_channels).T)
+        bias = self._weights(params.bias, out_channels, where, "bias") if params.hasBias else None
+
+        def run(x):
+            if x.ndim == 4:  # [C, H, W] -> [C_out, 1, 1]
+                flat = x.reshape(x.shape[0], -1)
+            else:  # [..., C_in] -> [..., C_out]
+                flat = x.reshape(-1, x.shape[-1])
+            if flat.shape[1] != in_channels:
+                raise ValueError(f"{where}: input has {flat.shape[1]} values, expected {in_channels}")
+            out = flat @ matrix
+            if bias is not None:
+                out += bias
+            return out.reshape(x.shape[0], out_channels, 1, 1) if x.ndim == 4 else \
+                out.reshape(*x.shape[:-1], out_channels)
+
+        return run
+
+    def _layer_batchedMatmul(self, params, where, inputs):
+        _check_fields(params, {"transposeA", "transposeB", "weightMatrixFirstDimension",
+                               "weightMatrixSecondDimension", "hasBias", "weights", "bias"}, where)
+        if inputs != 1:
+            raise ModelFileError(f"{where}: a matmul of two inputs is not supported")
+        first, second = int(params.weightMatrixFirstDimension), int(params.weightMatrixSecondDimension)
+        # [X1, X2] stored column-major: as rows, it reads [X2, X1].
+        weights = np.ascontiguousarray(self._weights(params.weights, first * second, where, "weights")
+                                       .reshape(second, first).T)
+        bias = self._weights(params.bias, second, where, "bias") if params.hasBias else None
 
         def run(x):
             out = x @ weights
@@ -258,74 +628,75 @@ class CoreMLModel:
 
         return run
 
-    def _layer_innerProduct(self, params, name):
-        weights = _weights(params.weights, name, "inner product").reshape(
-            params.outputChannels, params.inputChannels)
-        matrix = np.ascontiguousarray(weights.T)
-        bias = _weights(params.bias, name, "bias") if params.hasBias else None
+    def _layer_loadConstantND(self, params, where, inputs):
+        _check_fields(params, {"shape", "data"}, where)
+        shape = [int(v) for v in params.shape]
+        value = self._weights(params.data, int(np.prod(shape)), where, "data").reshape(shape)
+        return lambda: value[None]
+
+    _layer_loadConstant = _layer_loadConstantND  # same fields: shape and data
+
+    def _layer_softmax(self, params, where, inputs):
+        _check_fields(params, set(), where)
+        return lambda x: _softmax(x, -3 if x.ndim >= 4 else 1)  # over channels
+
+    def _layer_softmaxND(self, params, where, inputs):
+        _check_fields(params, {"axis"}, where)
+        axis = int(params.axis)
 
         def run(x):
-            out = x.reshape(-1, params.inputChannels) @ matrix
-            if bias is not None:
-                out += bias
-            return out.reshape(*x.shape[:-1], params.outputChannels) if x.shape[-1] == params.inputChannels \
-                else out
+            if axis % x.ndim == 0:
+                raise ValueError(f"{where}: a softmax over the batch axis is not supported")
+            return _softmax(x, axis)
 
         return run
 
-    def _layer_loadConstantND(self, params, name):
-        value = _weights(params.data, name, "constant").reshape(list(params.shape))
-        return lambda: value
-
-    _layer_loadConstant = _layer_loadConstantND  # same fields: data and shape
-
-    def _layer_multiply(self, params, name):
-        alpha = params.alpha
-
-        def run(*inputs):
-            out = inputs[0] * (inputs[1] if len(inputs) > 1 else alpha)
-            for more in inputs[2:]:
-                out = out * more
-            return out
-
-        return run
-
-    def _layer_add(self, params, name):
-        alpha = params.alpha
-
-        def run(*inputs):
-            out = inputs[0] + (inputs[1] if len(inputs) > 1 else alpha)
-            for more in inputs[2:]:
-                out = out + more
-            return out
-
-        return run
-
-    def _layer_softmaxND(self, params, name):
-        return lambda x: _softmax(x, params.axis)
-
-    def _layer_softmax(self, params, name):
-        return lambda x: _softmax(x, 1)  # over channels
+    # --- running
+    def _image(self, pixels: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) float32: the phone's gray drawing as the model's input
+        (R = G = B for a color model), preprocessed as the spec says."""
+        channels = 1 if self.color == "gray" else 3
+        image = np.repeat(pixels[:, None].astype(np.float32), channels, axis=1)
+        if self.mean_image is not None:
+            image = image - self.mean_image
+        return image * np.float32(self.scale) + self.bias
 
     def probabilities(self, pixels: np.ndarray) -> np.ndarray:
-        """Class probabilities (N, classes) for uint8 images (N, H, W) or (H, W):
-        what Vision hands the model, preprocessed as the spec says."""
+        """Class probabilities (N, 10) for uint8 images (N, 28, 28) or (10,) for one."""
         pixels = np.asarray(pixels)
         single = pixels.ndim == 2
         batch = pixels[None] if single else pixels
         if batch.shape[1:] != self.input_size:
             raise ValueError(f"{self.path}: input must be {self.input_size[0]}x{self.input_size[1]}, "
                              f"got {batch.shape[1:]}")
-        blobs = {self.input_name: (batch[:, None].astype(np.float32) * np.float32(self.scale)
-                                   + np.float32(self.bias))}
+        image = self._image(batch)
+        if self.precision == "float16":
+            image = to_float16(image)
+        if self._program is not None:
+            result = self._program.run(image)
+        else:
+            result = self._run_layers(image)[self.output_blob]
+        result = np.asarray(result, np.float32).reshape(len(batch), -1)
+        if result.shape[1] != len(self.labels):
+            raise ModelFileError(f"{self.path}: output {self.output_blob!r} has {result.shape[1]} values for "
+                                 f"{len(self.labels)} classes")
+        return result[0] if single else result
+
+    def _run_layers(self, image: np.ndarray) -> dict[str, np.ndarray]:
+        blobs = {self.input_name: image}
         for inputs, output, run in self._layers:
             blobs[output] = run(*(blobs[name] for name in inputs))
-        result = blobs[self.output_blob].reshape(len(batch), -1).astype(np.float32)
-        return result[0] if single else result
+        return blobs
+
+    def blobs(self, pixels: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output, by name, for uint8 images (N, 28, 28): what a
+        test holds against an independent computation."""
+        return self._run_layers(self._image(np.asarray(pixels)))
 
     def predict(self, pixels: np.ndarray) -> dict:
         """The outputs the phone's generated model class returns, by name."""
         probabilities = self.probabilities(pixels)
         top = self.labels[int(np.argmax(probabilities))]
-        return {self.label_name: top,
-                self.probabilities_name: {label: float(p) for label, p in zip(self.labels, probabilities, strict=True)}}
+        return {self.label_name or "classLabel": top,
+                self.probabilities_name: {label: float(p) for label, p in zip(self.labels, probabilities,
+                                                                              strict=True)}}

@@ -44,27 +44,29 @@ class EngineKind:
     needs: tuple[str, ...]  # modules that must be installed
     install: str  # the command that installs them
     make: str  # the command that makes its default model file
-    loader: Callable[[Path], Engine]
+    loader: Callable[[Path, str], Engine]
 
     def missing_modules(self) -> list[str]:
         return [module for module in self.needs if importlib.util.find_spec(module) is None]
 
-    def load(self, path: str | os.PathLike | None = None) -> Engine:
-        """Load a model file; raises ModelFileError naming the file, or what to install."""
+    def load(self, path: str | os.PathLike | None = None, precision: str = "float32") -> Engine:
+        """Load a model file; raises ModelFileError naming the file, or what to install.
+        precision="float16" computes as a phone's Neural Engine and GPU do, where the engine can."""
         missing = self.missing_modules()
         if missing:
             raise ModelFileError(f"the {self.title} engine needs {', '.join(missing)}, which is not installed: "
                                  f"run  {self.install}")
-        return self.loader(Path(path) if path else self.default_path)
+        return self.loader(Path(path) if path else self.default_path, precision)
 
 
 class CoreMLEngine:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, precision: str = "float32"):
         from model.coreml_runner import CoreMLModel
 
         self.kind = ENGINES["coreml"]
         self.path = path
-        self.model = CoreMLModel(path)
+        self.precision = precision
+        self.model = CoreMLModel(path, precision)
         self.not_a_digit_below = self.model.not_a_digit_below
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
@@ -72,11 +74,12 @@ class CoreMLEngine:
 
 
 class KerasEngine:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, precision: str = "float32"):
         from model.network import load_keras_model, recorded_threshold
 
         self.kind = ENGINES["keras"]
         self.path = path
+        self.precision = "float32"  # TensorFlow on this computer
         self.model = load_keras_model(path)
         self.not_a_digit_below = recorded_threshold(path)
 
@@ -93,7 +96,7 @@ class KerasEngine:
 
 TRAIN_EXTRA = 'pip install -e ".[train]"'
 ENGINES: dict[str, EngineKind] = {
-    "coreml": EngineKind("coreml", "Core ML (.mlmodel)", (".mlmodel",), DEFAULT_COREML_MODEL, ("coremltools",),
+    "coreml": EngineKind("coreml", "Core ML (.mlmodel)", (".mlmodel", ".mlpackage"), DEFAULT_COREML_MODEL, ("coremltools",),
                          "pip install -e .",
                          "python scripts/export_coreml.py --model MODEL.keras --out MODEL.mlmodel",
                          CoreMLEngine),
@@ -114,10 +117,13 @@ def engine_for_path(path: str | os.PathLike) -> str:
     raise ModelFileError(f"{path}: not a model file this app reads ({known})")
 
 
-def load_engine(name: str, path: str | os.PathLike | None = None) -> Engine:
+PRECISIONS = ("float32", "float16")
+
+
+def load_engine(name: str, path: str | os.PathLike | None = None, precision: str = "float32") -> Engine:
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
-    return ENGINES[name].load(path)
+    return ENGINES[name].load(path, precision)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
 from model.cli import check_writable_folder, run_interruptibly
-from model.engines import DEFAULT_ENGINE, ENGINES, engine_for_path
+from model.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, engine_for_path
 from model.pipelines import PIPELINE_ALIASES, PIPELINES
 
 # Keys reported under their pre-2.0 names as well, for one more release.
@@ -34,6 +34,9 @@ def parse_args(argv=None):
     parser.add_argument("--engine", choices=ENGINES,
                         help="coreml (.mlmodel) or keras (.keras); default: from --model's suffix, else coreml")
     parser.add_argument("--compare-model", metavar="PATH", help="a second model: report how often they agree")
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+                        help="float16: run Core ML models as a phone's Neural Engine and GPU do, and report how "
+                             "far that moves the answers from float32")
     parser.add_argument("--mnist", metavar="NPZ", help="mnist.npz: accuracy on its test set")
     parser.add_argument("--strokes", metavar="FILE",
                         help="stroke drawings (.jsonl or .jsonl.gz), labelled digits or drawings that are no digit")
@@ -95,8 +98,17 @@ def main(argv=None) -> int:
         from model.verdict import not_a_digit_mask
 
         result: dict = {"model": args.model, "engine": args.engine}
-        engine = load_engine(args.engine, args.model)
-        other = load_engine(args.compare_engine, args.compare_model) if args.compare_model else None
+        engine = load_engine(args.engine, args.model, args.precision)
+        other = load_engine(args.compare_engine, args.compare_model, args.precision) if args.compare_model else None
+        exact = load_engine(args.engine, args.model) if args.precision != "float32" else None
+        result["precision"] = args.precision
+
+        def precision_effect(inputs, probabilities) -> dict:
+            """How far float16 moves the answers from float32."""
+            reference = probabilities_of(exact, inputs)
+            return {"max_abs_probability_change": round(float(np.abs(probabilities - reference).max()), 6),
+                    "top_class_changes": round(float((probabilities.argmax(1) != reference.argmax(1)).mean()), 5)}
+
         if other is not None:
             result["compare_model"] = args.compare_model
         report = ReportSet(Path(args.report)) if args.report else None
@@ -105,9 +117,12 @@ def main(argv=None) -> int:
             inputs = mnist.x_test.astype(np.float32) / 255.0
             labels = mnist.y_test.astype(np.int64)
             started = time.monotonic()
-            predicted = probabilities_of(engine, inputs).argmax(axis=1)
+            probabilities = probabilities_of(engine, inputs)
+            predicted = probabilities.argmax(axis=1)
             accuracy = float((predicted == labels).mean())
             result["mnist_test_accuracy"] = round(accuracy, 4)
+            if exact is not None:
+                result["mnist_test_precision_effect"] = precision_effect(inputs, probabilities)
             result["mnist_test_count"] = int(len(labels))
             result["mnist_test_per_class"] = per_class_accuracy(confusion_matrix(labels, predicted))
             print(f"MNIST test: {accuracy:.4f} of {len(labels)} ({time.monotonic() - started:.1f} s)")
@@ -119,13 +134,15 @@ def main(argv=None) -> int:
             inputs, kept = render_drawings(drawings, args.pipelines, args.strokes, args.skip_blank)
             labels = np.array([-1 if drawings[i].label is None else drawings[i].label for i in kept])
             labelled = labels >= 0
-            for key in ("strokes_accuracy", "strokes_per_class", "not_a_digit", "agreement"):
+            for key in ("strokes_accuracy", "strokes_per_class", "not_a_digit", "agreement", "precision_effect"):
                 result[key] = {}
             for pipeline in args.pipelines:
                 probabilities = probabilities_of(engine, inputs[pipeline])
                 predicted = probabilities.argmax(axis=1)
                 rejected = not_a_digit_mask(probabilities, engine.not_a_digit_below)
                 result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
+                if exact is not None:
+                    result["precision_effect"][pipeline] = precision_effect(inputs[pipeline], probabilities)
                 title = f"{args.strokes}, {pipeline} pipeline"
                 line = f"{title}: not a digit {rejected.mean():.4f} of {len(kept)}"
                 if labelled.any():
@@ -159,7 +176,7 @@ def main(argv=None) -> int:
             for new, old in LEGACY_PIPELINE_KEYS.items():
                 if new in result["strokes_accuracy"]:
                     result["strokes_accuracy"][old] = result["strokes_accuracy"][new]
-            for key in ("strokes_accuracy", "strokes_per_class", "agreement"):
+            for key in ("strokes_accuracy", "strokes_per_class", "agreement", "precision_effect"):
                 if not result[key]:
                     del result[key]
             result["strokes_count"] = len(drawings)
