@@ -58,11 +58,11 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
-    settings = QSettings()
+    # A screenshot is for documents and demos: the same whoever runs it, and it changes no one's settings.
+    settings = QSettings(os.devnull, QSettings.Format.IniFormat) if args.screenshot else QSettings()
     paths = {name: path for name, path in (("coreml", args.coreml_model), ("keras", args.keras_model)) if path}
     # A screenshot waits for every model it shows, so it loads them in the foreground.
-    window = MainWindow(engine=args.engine or settings.value("engine", "coreml"),
-                        pipeline=args.pipeline or settings.value("pipeline", "phone"), model_paths=paths,
+    window = MainWindow(engine=args.engine, pipeline=args.pipeline, model_paths=paths,
                         load_in_background=not args.screenshot, settings=settings)
     session = window.session
     if args.precision != "float32":

@@ -29,7 +29,7 @@ class Canvas(QWidget):
         self._display_content = None
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(160, 160)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit with the mouse or a pen; drop an image or a drawing here")
         session.subscribe(lambda what: self.update() if what == DRAWING else None)

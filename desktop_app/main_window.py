@@ -102,13 +102,19 @@ class ModelLoader(QObject):
 class MainWindow(QMainWindow):
     predicted = Signal()  # a prediction (or "nothing drawn") has been shown
 
-    def __init__(self, engine: str = "coreml", pipeline: str = "phone", model_paths: dict | None = None,
+    def __init__(self, engine: str | None = None, pipeline: str | None = None, model_paths: dict | None = None,
                  load_in_background: bool = True, settings: QSettings | None = None):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.loader = ModelLoader(self, load_in_background)
-        self.session = Session(render_canvas, pipeline=pipeline, engine=engine, model_paths=model_paths,
-                               load=self.loader.load)
+        # Unless told otherwise, start as the user left it.
+        remembered_engine = self.settings.value("engine", "coreml")
+        remembered_pipeline = self.settings.value("pipeline", "phone")
+        self.session = Session(render_canvas,
+                               pipeline=pipeline or (remembered_pipeline if remembered_pipeline in PIPELINES
+                                                     else "phone"),
+                               engine=engine or (remembered_engine if remembered_engine in ENGINES else "coreml"),
+                               model_paths=model_paths, load=self.loader.load)
         self.canvas = Canvas(self.session)
         self.result_label = QLabel()
         self.verdict_label = QLabel()
@@ -256,8 +262,8 @@ class MainWindow(QMainWindow):
         self.sample_buttons = []
         for file_name, name in SAMPLES:
             button = QToolButton()
-            button.setFixedSize(60, 60)
-            button.setIconSize(QSize(56, 56))
+            button.setFixedSize(52, 52)
+            button.setIconSize(QSize(48, 48))
             button.setIcon(QIcon(str(SAMPLES_DIR / file_name)))
             button.setToolTip(f"{name}: fill the canvas with it, as on the phone")
             button.clicked.connect(lambda _=False, f=file_name: self.load_sample(f))
@@ -381,6 +387,8 @@ class MainWindow(QMainWindow):
             self.compare_box.blockSignals(False)
         self.compare_action.setChecked(self.session.compare_engines)
         self.precision_action.setChecked(self.session.precision == "float16")
+        self.settings.setValue("pipeline", self.session.pipeline)
+        self.settings.setValue("engine", self.session.engine)
 
     def _show_status(self) -> None:
         lines = self.session.status_lines()
@@ -400,11 +408,9 @@ class MainWindow(QMainWindow):
 
     def _choose_pipeline(self, name: str) -> None:
         self.session.choose_pipeline(name)
-        self.settings.setValue("pipeline", name)
 
     def _choose_engine(self, name: str) -> None:
         self.session.choose_engine(name)
-        self.settings.setValue("engine", name)
 
     def predict(self) -> None:
         self.result_label.setText(TEXT_PREDICTING)
@@ -584,7 +590,14 @@ class MainWindow(QMainWindow):
 
     # --- help
     def show_help(self) -> None:
-        QMessageBox.information(self, "Pipelines and engines", HELP_TEXT)
+        self._show_box("Pipelines and engines", HELP_TEXT)
+
+    def _show_box(self, title: str, text: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # window-modal: nothing waits on it
+        self.last_box = box
+        return box
 
     def show_about(self) -> None:
         import platform
@@ -598,7 +611,7 @@ class MainWindow(QMainWindow):
         except PackageNotFoundError:
             __version__ = "(not installed)"
 
-        QMessageBox.about(self, f"About {APP_NAME}", (
+        self._show_box(f"About {APP_NAME}", (
             f"<h3>{APP_NAME} {__version__}</h3><p>The desktop companion of the iOS digit recognizer: it runs "
             f"the phone's Core ML model on any computer.</p><p>Python {platform.python_version()}, "
             f"Qt {PySide6.QtCore.qVersion()} (PySide6 {PySide6.__version__}), numpy {numpy.__version__}</p>"))

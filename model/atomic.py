@@ -15,7 +15,8 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
     insist on one); it replaces `destination` only if the block succeeds."""
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{destination.stem}.", suffix=destination.suffix,
+    remove_stale_temporaries(destination)
+    handle, name = tempfile.mkstemp(prefix=f".{destination.stem}.{os.getpid()}.", suffix=destination.suffix,
                                     dir=destination.parent)
     os.close(handle)
     temporary = Path(name)
@@ -26,6 +27,25 @@ def atomic_path(destination: str | os.PathLike) -> Iterator[Path]:
         os.replace(temporary, destination)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(destination: Path) -> None:
+    """Temporaries left by a writer that was killed (SIGKILL cannot be caught):
+    their names carry the writer's process id, and that process is gone."""
+    for leftover in destination.parent.glob(f".{destination.stem}.*{destination.suffix}"):
+        parts = leftover.name[len(destination.stem) + 2:].split(".", 1)
+        if parts[0].isdigit() and not _alive(int(parts[0])):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _umask() -> int:

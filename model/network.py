@@ -43,9 +43,14 @@ def build_model() -> keras.Model:
 
 
 def load_keras_model(path: str | os.PathLike) -> keras.Model:
+    import zipfile
+
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not a Keras model file (a .keras file is a zip archive; this one is "
+                             "damaged or truncated)")
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as error:

@@ -80,7 +80,7 @@ def parse_drawing(record: object, where: str) -> Drawing:
     notes = []
     total = sum(len(stroke) for stroke in parsed)
     if total > MAX_POINTS:
-        step = -(-total // MAX_POINTS)
+        step = -(-total // (MAX_POINTS - len(parsed)))  # room for each stroke's last point
         parsed = [stroke[::step] + ([stroke[-1]] if (len(stroke) - 1) % step else []) for stroke in parsed]
         notes.append(f"simplified from {total:,} to {sum(len(s) for s in parsed):,} points")
     if not parsed:

@@ -22,3 +22,15 @@ def test_a_finished_write_replaces_the_file_with_ordinary_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_temporary_left_by_a_killed_writer_is_removed_on_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    leftover = tmp_path / f".model.{dead}.abc123.keras"
+    leftover.write_text("half a model")
+    write_text_atomic(tmp_path / "model.keras", "whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]

@@ -219,3 +219,166 @@ def test_opening_a_file_that_is_not_an_image_gives_a_message(window, tmp_path):
     bad.write_bytes(b"definitely not a png")
     assert not window.open_file(bad)
     assert "not an image" in window.status_label.text()
+
+
+# --- the desktop around the phone's screen
+def test_a_press_outside_the_canvas_draws_nothing(qtbot, settings):
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.canvas.resize(375, 500)  # the canvas is the bottom 375x375: y from 125
+    drag(window.canvas, [(100.0, 60.0), (100.0, 200.0), (100.0, 400.0)])
+    assert window.session.content.is_empty() and window.result_label.text() == TEXT_START
+
+
+def test_a_stroke_dragged_past_the_edge_is_cut_there_and_resumes_where_it_returns(window):
+    drag(window.canvas, [(300.0, 100.0), (420.0, 100.0), (420.0, 200.0), (300.0, 200.0)])
+    assert strokes_of(window) == [[(300.0, 100.0), (375.0, 100.0)], [(375.0, 200.0), (300.0, 200.0)]]
+    assert window.session.bitmap()[110:190, 360:].max() == 0
+
+
+def test_saving_a_sample_writes_its_picture_and_says_there_are_no_strokes(window, tmp_path):
+    window.sample_buttons[0].click()
+    assert window.files_to_save(tmp_path / "five") == [tmp_path / "five.png"]
+    window._save_to(tmp_path / "five")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["five.png", "settings.ini"]
+    assert "no .json" in window.statusBar().currentMessage()
+
+
+def test_the_overwrite_check_covers_every_file_a_save_replaces(window, tmp_path):
+    drag(window.canvas, [(100.0, 100.0), (100.0, 300.0)])
+    assert window.files_to_save(tmp_path / "nine.png") == [tmp_path / "nine.png", tmp_path / "nine.json"]
+    assert window.files_to_save(tmp_path / "nine") == [tmp_path / "nine.png", tmp_path / "nine.json"]
+
+
+def test_the_title_follows_what_is_on_the_canvas(window, tmp_path, drawings):
+    path = tmp_path / "seven.json"
+    path.write_text(json.dumps(drawings[5].to_json()))
+    assert window.open_file(path) and window.windowTitle().endswith("seven.json")
+    drag(window.canvas, [(10.0, 10.0), (20.0, 20.0)])
+    assert window.windowTitle() == "DigitRecognizer"
+    window.session.undo()
+    window.clear_action.trigger()
+    assert window.windowTitle() == "DigitRecognizer"
+
+
+def test_clear_is_undoable_and_redo_brings_it_back(window):
+    drag(window.canvas, [(100.0, 100.0), (100.0, 300.0)])
+    window.clear_action.trigger()
+    window.undo_action.trigger()
+    assert len(strokes_of(window)) == 1
+    window.redo_action.trigger()
+    assert window.session.content.is_empty()
+
+
+def test_the_toolbar_cannot_be_hidden(window):
+    assert window.createPopupMenu() is None
+    assert not window.toolbar.toggleViewAction().isEnabled()
+    assert window.toolbar.contextMenuPolicy() == window.toolbar.contextMenuPolicy().PreventContextMenu
+
+
+def test_menus_hold_every_command_with_platform_shortcuts(window):
+    from PySide6.QtGui import QKeySequence
+
+    titles = [action.text() for action in window.menuBar().actions()]
+    assert titles == ["&File", "&Edit", "&View", "&Help"]
+    assert QKeySequence("Ctrl+Q") in window.quit_action.shortcuts()
+    assert QKeySequence(QKeySequence.StandardKey.Redo) in window.redo_action.shortcuts()
+    assert QKeySequence(QKeySequence.StandardKey.Paste) in window.paste_action.shortcuts()
+
+
+def test_every_control_has_a_tooltip(window):
+    from PySide6.QtWidgets import QAbstractButton, QComboBox
+
+    controls = [c for c in window.findChildren(QAbstractButton) + window.findChildren(QComboBox) if c.isVisible()]
+    assert controls and all(control.toolTip() for control in controls)
+    for action in window.actions():
+        assert action.toolTip() and action.toolTip() != action.text().replace("&", ""), action.text()
+
+
+def test_a_file_dropped_on_the_window_opens(window, tmp_path, drawings):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    path = tmp_path / "dropped.json"
+    path.write_text(json.dumps(drawings[3].to_json()))
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert len(strokes_of(window)) == len(drawings[3].strokes) and window.windowTitle().endswith("dropped.json")
+
+
+def test_pasting_an_image_opens_it_as_ink(window):
+    from PIL import Image, ImageDraw
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    picture = Image.new("L", (120, 120), 255)
+    ImageDraw.Draw(picture).line([(60, 10), (60, 110)], fill=0, width=10)  # a dark "1" on paper
+    image = QImage(picture.tobytes(), 120, 120, 120, QImage.Format.Format_Grayscale8).copy()
+    QApplication.clipboard().setImage(image)
+    window.paste_action.trigger()
+    bitmap = window.session.bitmap()
+    assert bitmap[0, 0] == 0 and bitmap.max() == 255 and window.result_label.text() == "Digit may be: 1"
+
+
+def test_pipeline_engine_and_recent_files_are_remembered(qtbot, settings, tmp_path, drawings):
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    next(a for a in first.pipeline_actions.actions() if a.data() == "centred").trigger()
+    path = tmp_path / "kept.json"
+    path.write_text(json.dumps(drawings[0].to_json()))
+    first.open_file(path)
+    first.close()
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    assert second.session.pipeline == "centred" and second.pipeline_box.currentData() == "centred"
+    assert second._recent_files()[0] == str(path.resolve())
+    assert second.settings.value("files/folder") == str(tmp_path.resolve())
+
+
+def test_help_explains_the_terms_and_about_names_the_versions(window):
+    window.help_action.trigger()
+    assert "Phone (exact)" in window.last_box.text() and "MNIST-centred" in window.last_box.text()
+    assert ".mlmodel" in window.last_box.text()
+    window.about_action.trigger()
+    assert "PySide6" in window.last_box.text() and "numpy" in window.last_box.text()
+
+
+def test_the_verdict_says_not_sure_and_names_both_digits(window):
+    from model.verdict import judge
+
+    assert judge(np.array([0, 0, 0.55, 0, 0, 0, 0, 0, 0.45, 0]), 0.5).text == "2 or 8?"
+    window.sample_buttons[1].click()
+    assert window.verdict_label.text()  # a verdict beside the phone's answer
+
+
+LAYOUT_CHECK = """
+from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings
+import os
+app = QApplication([])
+from desktop_app.main_window import MainWindow
+window = MainWindow(settings=QSettings(os.devnull, QSettings.Format.IniFormat))
+window.show()
+hint = window.minimumSizeHint()
+ratio = window.devicePixelRatioF()
+print(hint.width() * ratio, hint.height() * ratio)
+"""
+
+
+def test_the_window_fits_a_1280_by_800_screen_at_scale_2():
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2"}
+    run = subprocess.run([sys.executable, "-c", LAYOUT_CHECK], cwd=ROOT, env=environment, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    width, height = (float(v) for v in run.stdout.split())
+    assert width <= 1280 and height <= 800 - 60  # room for a menu bar or dock

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
 from tests.conftest import ROOT
@@ -42,3 +44,55 @@ def test_the_default_start_path_never_imports_tensorflow(tmp_path, strokes_file)
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def run_app(*args: str):
+    return subprocess.run([sys.executable, "-m", "desktop_app", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_jpeg_screenshot_is_a_jpeg_and_an_unknown_type_is_refused(tmp_path):
+    shot = tmp_path / "shot.jpg"
+    assert run_app("--screenshot", str(shot)).returncode == 0
+    assert shot.read_bytes()[:2] == b"\xff\xd8"
+    refused = run_app("--screenshot", str(tmp_path / "shot.xyz"))
+    assert refused.returncode == 2 and "unknown image type" in refused.stderr
+    assert not (tmp_path / "shot.xyz").exists()
+
+
+def test_a_missing_model_on_the_command_line_exits_2_naming_it(tmp_path):
+    missing = tmp_path / "typo.mlmodel"
+    result = run_app("--coreml-model", str(missing), "--screenshot", str(tmp_path / "s.png"))
+    assert result.returncode == 2 and f"{missing}: no such Core ML model file" in result.stderr
+    assert not (tmp_path / "s.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["dark-on-light", "dark-on-light-alpha", "ink-on-transparency", "photo",
+                                  "white-on-black"])
+def test_images_of_every_kind_open_and_read_as_the_digit_drawn(tmp_path, kind):
+    from PIL import Image, ImageFilter
+
+    from tests.test_images import seven
+
+    size = 300
+    if kind == "photo":
+        rng = np.random.default_rng(1)
+        y, x = np.mgrid[0:size, 0:size]
+        paper = 150 + 70 * (x / size) - 50 * (y / size)
+        ink = np.asarray(seven(size, 255, 0), np.float64) / 255
+        pixels = paper * (1 - 0.75 * ink) + rng.normal(0, 6, (size, size))
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.5))
+        path = tmp_path / "photo.jpg"
+    elif kind == "ink-on-transparency":
+        image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+        image.paste((0, 0, 0, 255), mask=seven(size, 255, 0))
+        path = tmp_path / "ink.png"
+    else:
+        ink, paper = (255, 0) if kind == "white-on-black" else (0, 255)
+        image = seven(size, ink, paper)
+        image = image.convert("RGBA") if kind.endswith("alpha") else image
+        path = tmp_path / f"{kind}.png"
+    image.save(path)
+    result = run_app("--open", str(path), "--screenshot", str(tmp_path / "shot.png"))
+    assert result.returncode == 0, result.stderr
+    assert "Digit may be: 7" in result.stdout
