@@ -75,8 +75,10 @@ def main(argv=None) -> int:
         except ModelFileError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    given = [slot for slot in session.shown_slots() if slot.given and slot.state == "error"]
-    for slot in given:  # a model named on the command line that cannot run is an error, not a picture of one
+    # A model named on the command line (or any model, for a screenshot) that
+    # cannot run is an error, not a picture of one.
+    given = [slot for slot in session.shown_slots() if slot.state == "error" and (slot.given or args.screenshot)]
+    for slot in given:
         print(f"error: {slot.error}", file=sys.stderr)
     if given:
         return 2

@@ -99,6 +99,44 @@ class ModelLoader(QObject):
                          daemon=True).start()
 
 
+class PhoneScreen(QWidget):
+    """The phone's screen: the square canvas with the sample buttons and the
+    labels right under it, kept together and centred in whatever room the
+    window gives (a layout would stretch the canvas's widget, not its square)."""
+
+    SPACING = 6
+
+    def __init__(self, canvas: Canvas, below: list[QWidget]):
+        super().__init__()
+        self.canvas, self.below = canvas, below
+        for widget in (canvas, *below):
+            widget.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _heights(self, width: int) -> list[int]:
+        return [w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height() for w in self.below]
+
+    def minimumSizeHint(self) -> QSize:
+        side = self.canvas.minimumWidth()
+        return QSize(side, side + sum(self._heights(side)) + self.SPACING * len(self.below))
+
+    def sizeHint(self) -> QSize:
+        return QSize(375, 375 + sum(self._heights(375)) + self.SPACING * len(self.below))
+
+    def resizeEvent(self, event) -> None:
+        side = min(self.width(), self.height() - sum(self._heights(self.width())) - self.SPACING * len(self.below))
+        side = max(side, 1)
+        heights = self._heights(side)
+        group = side + sum(heights) + self.SPACING * len(self.below)
+        left, top = (self.width() - side) // 2, max((self.height() - group) // 2, 0)
+        self.canvas.setGeometry(left, top, side, side)
+        y = top + side + self.SPACING
+        for widget, height in zip(self.below, heights, strict=True):
+            widget.setGeometry(left, y, side, height)
+            y += height + self.SPACING
+        super().resizeEvent(event)
+
+
 class MainWindow(QMainWindow):
     predicted = Signal()  # a prediction (or "nothing drawn") has been shown
 
@@ -258,6 +296,7 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         samples = QHBoxLayout()
+        samples.setContentsMargins(0, 0, 0, 0)
         samples.setSpacing(8)
         self.sample_buttons = []
         for file_name, name in SAMPLES:
@@ -281,12 +320,9 @@ class MainWindow(QMainWindow):
                                       "or not a digit (below the model's threshold)")
         self.verdict_label.setWordWrap(True)
 
-        # The phone's screen: canvas, samples and label stay together at any size.
-        phone = QVBoxLayout()
-        phone.addWidget(self.canvas, 1)
-        phone.addLayout(samples)
-        phone.addWidget(self.result_label)
-        phone.addWidget(self.verdict_label)
+        sample_row = QWidget()
+        sample_row.setLayout(samples)
+        phone = PhoneScreen(self.canvas, [sample_row, self.result_label, self.verdict_label])
 
         for name in PIPELINES:
             self.pipeline_box.addItem(PIPELINE_TITLES[name], name)
@@ -329,13 +365,13 @@ class MainWindow(QMainWindow):
         side_scroll.setMinimumWidth(260)
 
         row = QHBoxLayout()
-        row.addLayout(phone, 3)
+        row.addWidget(phone, 3)
         row.addSpacing(12)
         row.addWidget(side_scroll, 2)
         central = QWidget()
         central.setLayout(row)
         self.setCentralWidget(central)
-        self.resize(800, 700)
+        self.resize(840, 740)
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         for key, box in (("pipeline", self.pipeline_box), ("engine", self.engine_box)):
             box.blockSignals(True)
@@ -517,20 +553,17 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Run a model", self.settings.value("files/folder", ""),
-                                              f"Models ({MODEL_FILTER})")
-        if path:
-            try:
-                self.session.open_model(path)
-            except ModelFileError as error:
-                self._complain("Cannot run the model", str(error))
+        self._choose_model("Run a model", self.session.open_model)
 
     def compare_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Compare with a model", self.settings.value("files/folder", ""),
+        self._choose_model("Compare with a model", self.session.compare_with_model)
+
+    def _choose_model(self, title: str, use) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, title, self.settings.value("files/folder", ""),
                                               f"Models ({MODEL_FILTER})")
         if path:
             try:
-                self.session.compare_with_model(path)
+                use(path)
             except ModelFileError as error:
                 self._complain("Cannot run the model", str(error))
 

@@ -61,7 +61,7 @@ class ModelSlot:
         """What to do about a model that did not load."""
         kind = ENGINES[self.engine]
         if kind.missing_modules():
-            return f"Install it with: {kind.install}"
+            return ""  # the error already says what to install
         if self.path.exists():
             return "The file is damaged or not a model this app can run; choose another."
         if self.given:
@@ -279,17 +279,17 @@ class Session:
         self._set_content(Content(), TEXT_START)
 
     def undo(self) -> bool:
-        if not self._undo:
-            return False
-        self._redo.append(self.content)
-        self._set_content(self._undo.pop())
-        return True
+        return self._step(self._undo, self._redo)
 
     def redo(self) -> bool:
-        if not self._redo:
+        return self._step(self._redo, self._undo)
+
+    def _step(self, source: list[Content], target: list[Content]) -> bool:
+        """Undo or redo: back to the last state of `source`, keeping this one in `target`."""
+        if not source:
             return False
-        self._undo.append(self.content)
-        self._set_content(self._redo.pop())
+        target.append(self.content)
+        self._set_content(source.pop())
         return True
 
     def can_undo(self) -> bool:
@@ -377,7 +377,7 @@ class Session:
             if slot.state in ("idle", "loading"):
                 lines.append((f"Loading {slot.title}…", False))
             elif slot.state == "error":
-                lines.append((f"{slot.title} unavailable: {slot.error}. {slot.fix}", True))
+                lines.append((f"{slot.title} unavailable: {slot.error}. {slot.fix}".rstrip(), True))
             else:
                 threshold = slot.model.not_a_digit_below
                 note = "" if threshold is not None else " (no \"not a digit\" threshold in this model)"

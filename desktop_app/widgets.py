@@ -18,7 +18,7 @@ class ProbabilityBars(QWidget):
     """Ten bars, 0-9, with percentages; the top one highlighted. More series
     (other models, when comparing) are drawn as thinner bars under each one."""
 
-    ROW = 26
+    ROW = 24
     COLOURS = (ACCENT, SECOND, QColor(48, 209, 88), QColor(191, 90, 242))
 
     def __init__(self, parent: QWidget | None = None):

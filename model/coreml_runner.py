@@ -476,6 +476,12 @@ class CoreMLModel:
         def run(x):
             pads, overhang = padding(x.shape[-2], x.shape[-1])
             whole = [(a + c, b + d) for (a, b), (c, d) in zip(pads, overhang, strict=True)]
+            if kernel == stride and not any(p for pair in whole for p in pair):
+                # Non-overlapping tiles and no padding: a reshape, several times faster.
+                height, width = x.shape[-2] // kernel[0], x.shape[-1] // kernel[1]
+                tiles = x[..., :height * kernel[0], :width * kernel[1]].reshape(
+                    *x.shape[:-2], height, kernel[0], width, kernel[1])
+                return tiles.max(axis=(-3, -1)) if maximum else tiles.mean(axis=(-3, -1))
             lead = [(0, 0)] * (x.ndim - 2)
             x_padded = np.pad(x, lead + whole, constant_values=-np.inf if maximum else 0.0)
             windows = sliding_window_view(x_padded, kernel, axis=(-2, -1))[..., ::stride[0], ::stride[1], :, :]

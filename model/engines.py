@@ -54,8 +54,8 @@ class EngineKind:
         precision="float16" computes as a phone's Neural Engine and GPU do, where the engine can."""
         missing = self.missing_modules()
         if missing:
-            raise ModelFileError(f"the {self.title} engine needs {', '.join(missing)}, which is not installed: "
-                                 f"run  {self.install}")
+            raise ModelFileError(f"the {self.title} engine needs {' and '.join(missing)}, not installed here; "
+                                 f"install with: {self.install}")
         return self.loader(Path(path) if path else self.default_path, precision)
 
 

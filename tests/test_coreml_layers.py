@@ -185,6 +185,15 @@ def test_pooling_valid_and_same(tmp_path, kind, padding, exclude):
     check(finish(made, "pool", truth[0].size, tmp_path), "pool", truth)
 
 
+@pytest.mark.parametrize("kind", ["MAX", "AVERAGE"])
+def test_pooling_in_non_overlapping_tiles(tmp_path, kind):
+    made = builder()
+    made.add_pooling("pool", 3, 3, 3, 3, kind, "VALID", "image", "pool")  # 28 -> 9, the last row left out
+    truth = pool_truth(image(), (3, 3), (3, 3), ((0, 0), (0, 0)), kind == "MAX", True)
+    assert truth.shape[2:] == (9, 9)
+    check(finish(made, "pool", truth[0].size, tmp_path), "pool", truth)
+
+
 @pytest.mark.parametrize("exclude", [True, False])
 def test_average_pooling_over_explicit_padding_counts_it_unless_told_not_to(tmp_path, exclude):
     made = builder()
