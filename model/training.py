@@ -33,6 +33,7 @@ DIGITS_REJECTED = 0.01
 
 @dataclass
 class Recipe:
+    network: str = "mnist_cnn"  # model.network.NETWORKS
     epochs: int = 16
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -194,6 +195,25 @@ def top_probabilities(model: keras.Model, inputs: np.ndarray) -> np.ndarray:
     return model.predict(inputs[..., None], batch_size=500, verbose=0).max(axis=1)
 
 
+HELD_OUT_NOT_DIGITS = 2000
+
+
+def held_out_figures(model: keras.Model, mnist, recipe: Recipe, render, workers: int) -> dict:
+    """Figures on drawings the model never trained on, all generated here:
+    phone-like drawings of MNIST's test digits and drawings that are no digit
+    (other seeds than training's). The "not a digit" threshold is chosen on them."""
+    digits = synthesis.synthesize_parallel(mnist.x_test, mnist.y_test, recipe.seed + 77, render, workers=workers)
+    not_digits = synthesis.synthesize_parallel(None, None, recipe.seed + 78, render, workers=workers,
+                                               count=HELD_OUT_NOT_DIGITS)
+    probabilities = {p: model.predict(digits[p][..., None], batch_size=500, verbose=0) for p in PIPELINES}
+    threshold = not_a_digit_threshold(np.concatenate([probabilities[p].max(axis=1) for p in PIPELINES]))
+    labels = mnist.y_test.astype(np.int64)
+    caught = {p: round(float((top_probabilities(model, not_digits[p]) < threshold).mean()), 4) for p in PIPELINES}
+    return {"digits_accuracy": {p: round(float((probabilities[p].argmax(1) == labels).mean()), 4)
+                                for p in PIPELINES},
+            "not_a_digit_below": threshold, "not_digits_caught": caught}
+
+
 def not_a_digit_threshold(digit_top_probabilities: np.ndarray) -> float:
     """The top probability below which a drawing is "not a digit": it calls
     DIGITS_REJECTED of the held-out phone-like digits so."""
@@ -221,7 +241,7 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
                                 digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
                                 not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)))
 
-    model = build_model()
+    model = build_model(recipe.network)
     schedule = cosine_schedule(recipe.learning_rate, recipe.epochs * len(training_data))
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",
                   metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
@@ -237,16 +257,14 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
     log(f"MNIST test accuracy: {test_accuracy:.4f} ({train_seconds:.0f} s of training)")
     check_sound(model, history, test_accuracy, recipe)
 
-    # The threshold is chosen on drawings the model never trained on: phone-like
-    # drawings of MNIST's test digits.
-    held_out = synthesis.synthesize_parallel(mnist.x_test, mnist.y_test, recipe.seed + 77, render,
-                                             workers=workers)
-    digit_top = np.concatenate([top_probabilities(model, held_out[pipeline]) for pipeline in PIPELINES])
-    threshold = not_a_digit_threshold(digit_top)
-    log(f"not a digit below a top probability of {threshold}")
+    held_out = held_out_figures(model, mnist, recipe, render, workers)
+    log(f"held-out phone-like digits: {held_out['digits_accuracy']}; not a digit below a top probability of "
+        f"{held_out['not_a_digit_below']}, which catches {held_out['not_digits_caught']} of held-out drawings "
+        "that are no digit")
+    threshold = held_out["not_a_digit_below"]
 
     record = {"recipe": asdict(recipe), "history": history, "mnist_test_accuracy": round(test_accuracy, 4),
-              "not_a_digit_below": threshold, "train_seconds": round(train_seconds, 1)}
+              "not_a_digit_below": threshold, "held_out": held_out, "train_seconds": round(train_seconds, 1)}
     save_without_optimizer(model, out)
     write_text_atomic(history_path(out), json.dumps(record, indent=2) + "\n")
     save_curves(history, out.with_suffix(".curves.png"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageFilter
 
 from model.atomic import atomic_path
+from model.cli import positive_int
 from model.data import load_mnist
 from model.errors import DataError
 
@@ -24,7 +25,7 @@ CHOICES = (("five.png", 138), ("four.png", 58))
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
-    parser.add_argument("--size", type=int, default=140)
+    parser.add_argument("--size", type=positive_int, default=140)
     args = parser.parse_args(argv)
     try:
         mnist = load_mnist(args.data)

@@ -37,6 +37,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"model file to write (.keras; default {DEFAULT_OUT})")
+    parser.add_argument("--network", choices=("mnist_cnn", "vgg4"), default=defaults.network,
+                        help="mnist_cnn: the phone's 2017 network; vgg4: four convolutions, fewer weights")
     parser.add_argument("--epochs", type=positive_int, default=defaults.epochs)
     parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=positive_float, default=defaults.learning_rate)
@@ -65,7 +67,7 @@ def main(argv=None) -> int:
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
     from model.training import Recipe
 
-    recipe = Recipe(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+    recipe = Recipe(network=args.network, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits, min_accuracy=args.min_accuracy)
 

@@ -44,3 +44,36 @@ def test_a_missing_model_fails_with_its_name(tmp_path, mnist_npz):
     missing = tmp_path / "none.mlmodel"
     result = run_script("scripts/evaluate.py", "--model", str(missing), "--mnist", str(mnist_npz))
     assert result.returncode == 2 and f"{missing}: no such Core ML model file" in result.stderr
+
+
+def test_a_file_of_drawings_that_are_no_digit_reports_how_many_are_called_so(tmp_path):
+    from model.strokes import Drawing
+    from model.synthesis import not_digit_drawings
+
+    path = tmp_path / "not-digits.jsonl"
+    path.write_text("".join(json.dumps(Drawing(s).to_json()) + "\n" for s in not_digit_drawings(40, seed=11)))
+    result = run_script("scripts/evaluate.py", "--strokes", str(path), "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = last_json(result.stdout)
+    assert set(summary["not_a_digit"]) == {"phone", "centred"} and summary["strokes_labelled"] == 0
+    assert "strokes_accuracy" not in summary
+
+
+def test_two_models_compared_report_their_agreement_per_pipeline(tmp_path, strokes_file):
+    from model.paths import DEFAULT_COREML_MODEL
+
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:50]))
+    result = run_script("scripts/evaluate.py", "--model", str(DEFAULT_COREML_MODEL), "--compare-model",
+                        str(DEFAULT_COREML_MODEL), "--strokes", str(sample), "--pipeline", "both", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert last_json(result.stdout)["agreement"] == {"phone": 1.0, "centred": 1.0}  # a model agrees with itself
+
+
+def test_float16_precision_reports_how_far_it_moves_the_answers(tmp_path, strokes_file):
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:50]))
+    result = run_script("scripts/evaluate.py", "--strokes", str(sample), "--precision", "float16", "--json")
+    effect = last_json(result.stdout)["precision_effect"]
+    assert 0 < effect["phone"]["max_abs_probability_change"] < 0.05
+    assert 0 <= effect["phone"]["top_class_changes"] <= 0.02

@@ -143,6 +143,7 @@ def test_keras_engine_loads_in_the_background_and_agrees_with_core_ml(window, qt
     core_ml = window.bars.primary.copy()
     window.engine_box.setCurrentIndex(window.engine_box.findData("keras"))
     assert "Loading" in window.status_label.text()
+    assert window.result_label.text() == "Loading the model…"  # not the previous model's answer
     keras = window.session.slot("keras")
     qtbot.waitUntil(lambda: keras.state == "ready", timeout=60000)
     qtbot.waitUntil(lambda: window.session.predictions and window.session.predictions[0] is not None)
