@@ -50,6 +50,8 @@ def parse_args(argv=None):
                         help="phone-like inputs per epoch, as a multiple of the MNIST images")
     parser.add_argument("--not-digits", type=non_negative_int, default=defaults.not_digits,
                         help="drawings that are no digit in the training pool (0: none)")
+    parser.add_argument("--not-digit-ratio", type=positive_float, default=defaults.not_digit_ratio,
+                        help="drawings that are no digit per epoch, as a multiple of the MNIST images")
     parser.add_argument("--min-accuracy", type=float, default=defaults.min_accuracy,
                         help="save nothing if MNIST test accuracy ends below this")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
@@ -69,7 +71,8 @@ def main(argv=None) -> int:
 
     recipe = Recipe(network=args.network, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
-                    phone_ratio=args.phone_ratio, not_digits=args.not_digits, min_accuracy=args.min_accuracy)
+                    phone_ratio=args.phone_ratio, not_digits=args.not_digits,
+                    not_digit_ratio=args.not_digit_ratio, min_accuracy=args.min_accuracy)
 
     def work() -> int:
         from desktop_app.render import render_strokes
