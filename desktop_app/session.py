@@ -371,23 +371,28 @@ class Session:
         return f"{verdict.digit} ({percent})"
 
     def status_lines(self) -> list[tuple[str, bool]]:
-        """(line, is_a_problem) for each shown model, and the comparison."""
+        """(line, is_a_problem) for each shown model, with its verdict when
+        comparing, then whether they agree."""
         lines = []
-        for slot in self.shown_slots():
+        slots = self.shown_slots()
+        predictions = self.predictions + [None] * (len(slots) - len(self.predictions))
+        for slot, prediction in zip(slots, predictions, strict=True):
             if slot.state in ("idle", "loading"):
                 lines.append((f"Loading {slot.title}…", False))
             elif slot.state == "error":
                 lines.append((f"{slot.title} unavailable: {slot.error}. {slot.fix}".rstrip(), True))
             else:
-                threshold = slot.model.not_a_digit_below
-                note = "" if threshold is not None else " (no \"not a digit\" threshold in this model)"
-                lines.append((f"{slot.title}{note}", False))
-        shown = [(slot, p) for slot, p in zip(self.shown_slots(), self.predictions, strict=False) if p is not None]
+                note = "" if slot.model.not_a_digit_below is not None else \
+                    " (no \"not a digit\" threshold in this model)"
+                verdict = f": {prediction.verdict.text} ({100 * prediction.verdict.top_probability:.1f} %)" \
+                    if prediction is not None and len(slots) > 1 else ""
+                lines.append((f"{slot.title}{verdict}{note}", False))
+        shown = [(slot, p) for slot, p in zip(slots, predictions, strict=True) if p is not None]
         if len(shown) > 1:
             answers = {p.digit for _, p in shown}
             if len(answers) > 1:
-                lines.append(("Models disagree: " + ", ".join(f"{slot.title} says {p.digit} ({p.verdict.text})"
-                                                               for slot, p in shown), True))
+                lines.append(("Models disagree: " + ", ".join(f"{slot.title} says {p.digit}" for slot, p in shown),
+                              True))
             else:
                 lines.append((f"All {len(shown)} models say {shown[0][1].digit}", False))
         return lines

@@ -27,9 +27,6 @@ class ProbabilityBars(QWidget):
         self.setMinimumSize(220, self.ROW * 10 + 28)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def sizeHint(self) -> QSize:
-        return QSize(300, self.ROW * 10 + 28)
-
     @property
     def primary(self) -> np.ndarray | None:
         return self.series[0][1] if self.series else None
@@ -40,7 +37,13 @@ class ProbabilityBars(QWidget):
 
     def set_series(self, series: list[tuple[str, np.ndarray]]) -> None:
         self.series = [(name, np.asarray(p, dtype=np.float64)) for name, p in series]
+        legend = len(self.series) if len(self.series) > 1 else 1
+        self.setMinimumHeight(self.ROW * 10 + 8 + 20 * legend)
+        self.updateGeometry()
         self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, self.minimumHeight())
 
     def percentages(self) -> list[float]:
         """The percentages shown, one decimal each."""
@@ -82,21 +85,19 @@ class ProbabilityBars(QWidget):
             painter.drawText(QRectF(track.right() + 4, y, value_width, self.ROW - 6),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{100 * primary[digit]:.1f} %")
-        if others:
+        if others:  # a legend line per model, the same colours as its bars
             painter.setFont(font)
             metrics = QFontMetrics(font)
-            x, y = float(label_width + 4), 10 * self.ROW + 4
+            x = float(label_width + 4)
             for index, (name, _) in enumerate(self.series):
-                width = metrics.horizontalAdvance(name) + 2
-                if x + 14 + width > self.width() and x > label_width + 4:
-                    break  # no room: the status text names every model anyway
+                y = 10 * self.ROW + 4 + 20 * index
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(self.COLOURS[index % len(self.COLOURS)])
                 painter.drawRect(QRectF(x, y + 5, 10, 10))
                 painter.setPen(text)
-                painter.drawText(QRectF(x + 14, y, width, 20),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-                x += 14 + width + 16
+                painter.drawText(QRectF(x + 14, y, self.width() - x - 14, 20),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                 metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, int(self.width() - x - 14)))
         painter.end()
 
 
