@@ -42,4 +42,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from model.cli import run_interruptibly
+
+    sys.exit(run_interruptibly(main, nothing_written="the samples already written are whole"))
