@@ -362,7 +362,10 @@ class MainWindow(QMainWindow):
         side_scroll.setWidget(side_widget)
         side_scroll.setWidgetResizable(True)
         side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        side_scroll.setMinimumWidth(260)
+        # It scrolls down, never across: it is always as wide as its content needs.
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setMinimumWidth(side_widget.minimumSizeHint().width()
+                                    + side_scroll.verticalScrollBar().sizeHint().width())
 
         row = QHBoxLayout()
         row.addWidget(phone, 3)
@@ -373,10 +376,22 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(840, 740)
         self.restoreGeometry(self.settings.value("window/geometry", b""))
+        self._fit_screen()
         for key, box in (("pipeline", self.pipeline_box), ("engine", self.engine_box)):
             box.blockSignals(True)
             box.setCurrentIndex(box.findData(getattr(self.session, key)))
             box.blockSignals(False)
+
+    def _fit_screen(self) -> None:
+        """No bigger than the screen (a laptop at 200 % is 640x400 points)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        room = screen.availableGeometry()
+        width, height = min(self.width(), room.width()), min(self.height(), room.height() - 30)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, self.minimumSizeHint().width()), max(height, self.minimumSizeHint().height()))
+            self.move(room.topLeft())
 
     # --- observing the session
     def _session_changed(self, what: str) -> None:
