@@ -12,7 +12,7 @@ import model  # noqa: F401  (process-wide settings, before numpy loads)
 
 def parse_args(argv=None):
     from desktop_app.main_window import SCREENSHOT_FORMATS
-    from model.engines import ENGINES
+    from model.engines import ENGINES, PRECISIONS
     from model.pipelines import PIPELINE_ALIASES, PIPELINES
 
     parser = argparse.ArgumentParser(prog="python -m desktop_app", description="Draw a digit; see what the model "
@@ -28,7 +28,7 @@ def parse_args(argv=None):
                              "(ios and mnist are the old names)")
     parser.add_argument("--compare", action="store_true", help="run both engines and flag disagreements")
     parser.add_argument("--compare-model", metavar="PATH", help="show a second model file beside the chosen one")
-    parser.add_argument("--precision", choices=("float32", "float16"), default="float32",
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
                         help="float16: run Core ML models as a phone's Neural Engine and GPU do")
     parser.add_argument("--coreml-model", metavar="PATH", help="the .mlmodel to run (default: the shipped one)")
     parser.add_argument("--keras-model", metavar="PATH", help="the .keras model (default: the shipped one)")

@@ -17,11 +17,6 @@ def probabilities_of(engine, inputs: np.ndarray, batch: int = 1000) -> np.ndarra
     return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
 
 
-def evaluate_inputs(engine, inputs: np.ndarray, batch: int = 1000) -> np.ndarray:
-    """Predicted digits (the phone's answer) for (N, 28, 28) inputs in [0, 1]."""
-    return probabilities_of(engine, inputs, batch).argmax(axis=1)
-
-
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     matrix = np.zeros((10, 10), np.int64)
     np.add.at(matrix, (labels, predicted), 1)
