@@ -37,12 +37,6 @@ class Canvas(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(CANVAS_SIZE, CANVAS_SIZE)
 
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width
-
     # --- geometry: the canvas is the largest square in the widget, centred
     # across and at the bottom, so the samples and label below stay beside it
     def canvas_rect(self) -> QRectF:

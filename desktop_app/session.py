@@ -171,24 +171,25 @@ class Session:
         if slot in self.shown_slots():
             self.predict(live=True)
 
-    def choose_engine(self, engine: str) -> None:
-        self.engine = engine
+    def _options_changed(self) -> None:
+        """After any choice of pipeline, engine, comparison or precision."""
         self.ensure_loaded()
         self._changed(OPTIONS)
         self.predict(live=True)
 
+    def choose_engine(self, engine: str) -> None:
+        self.engine = engine
+        self._options_changed()
+
     def choose_pipeline(self, pipeline: str) -> None:
         self.pipeline = PIPELINE_ALIASES.get(pipeline, pipeline)
-        self._changed(OPTIONS)
-        self.predict(live=True)
+        self._options_changed()
 
     def set_compare_engines(self, on: bool) -> None:
         self.compare_engines = on
         if on:
             self.second_model = None
-        self.ensure_loaded()
-        self._changed(OPTIONS)
-        self.predict(live=True)
+        self._options_changed()
 
     def set_precision(self, precision: str) -> None:
         """float16 runs the Core ML models as a phone's Neural Engine and GPU do."""
@@ -196,9 +197,7 @@ class Session:
         if self.second_model is not None:
             self.second_model = self.slot(self.second_model.engine, self.second_model.path)
             self.second_model.given = True
-        self.ensure_loaded()
-        self._changed(OPTIONS)
-        self.predict(live=True)
+        self._options_changed()
 
     def compare_with_model(self, path: str | os.PathLike | None) -> None:
         """Show a second model file beside the chosen one (None: stop comparing)."""
@@ -209,9 +208,7 @@ class Session:
             engine = engine_for_path(path)  # raises ModelFileError for an unknown kind
             self.second_model = self.slot(engine, path)
             self.second_model.given = True
-        self.ensure_loaded()
-        self._changed(OPTIONS)
-        self.predict(live=True)
+        self._options_changed()
 
     def open_model(self, path: str | os.PathLike) -> None:
         """Run another model file as the chosen model."""

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
+from model.array_ops import Convolution, pool, same_padding, softmax
 from model.errors import ModelFileError
 
 _PROTO_PACKAGE = "_digit_recognizer_coreml_proto"
@@ -55,11 +55,6 @@ def _proto(name: str):
 
 def _model_pb2():
     return _proto("Model_pb2")
-
-
-def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    shifted = np.exp(x - x.max(axis=axis, keepdims=True))
-    return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
 def to_float16(x: np.ndarray) -> np.ndarray:
@@ -322,37 +317,15 @@ class CoreMLModel:
         bias = self._weights(params.bias, out_channels, where, "bias") if params.hasBias else None
         if params.HasField("bias") and not params.hasBias:
             raise ModelFileError(f"{where}: field 'bias' is set but hasBias is false")
-        reach_h, reach_w = (kernel_h - 1) * dilation_h + 1, (kernel_w - 1) * dilation_w + 1
-        per_group = out_channels // groups
-        # Per group, rows ordered (kernel row, kernel column, channel) to match the columns below.
-        matrices = [np.ascontiguousarray(weights[g * per_group:(g + 1) * per_group].transpose(2, 3, 1, 0)
-                                         .reshape(-1, per_group)) for g in range(groups)]
-        padding = self._padding(params, "ConvolutionPaddingType", where, (stride_h, stride_w), (reach_h, reach_w))
+        convolve = Convolution(weights, bias, (stride_h, stride_w), (dilation_h, dilation_w), groups)
+        padding = self._padding(params, "ConvolutionPaddingType", where, (stride_h, stride_w), convolve.reach)
 
         def run(x):
             if x.ndim != 4:
                 raise ValueError(f"{where}: expects a [C, H, W] input")
             if x.shape[1] != kernel_channels * groups:
                 raise ValueError(f"{where}: input has {x.shape[1]} channels, expected {kernel_channels * groups}")
-            pads = padding(x.shape[2], x.shape[3])
-            pixels = x.transpose(0, 2, 3, 1)
-            if any(p for pair in pads for p in pair):
-                pixels = np.pad(pixels, [(0, 0), *pads, (0, 0)])
-            batch, height, width, _ = pixels.shape
-            out_h, out_w = (height - reach_h) // stride_h + 1, (width - reach_w) // stride_w + 1
-            results = []
-            for g, matrix in enumerate(matrices):
-                part = pixels[..., g * kernel_channels:(g + 1) * kernel_channels]
-                # The columns are kernel-sized shifted slices side by side: plain copies, no 6-D gather.
-                columns = np.concatenate(
-                    [part[:, i * dilation_h:i * dilation_h + stride_h * (out_h - 1) + 1:stride_h,
-                          j * dilation_w:j * dilation_w + stride_w * (out_w - 1) + 1:stride_w]
-                     for i in range(kernel_h) for j in range(kernel_w)], axis=3)
-                results.append(columns.reshape(batch * out_h * out_w, -1) @ matrix)
-            out = results[0] if groups == 1 else np.concatenate(results, axis=1)
-            if bias is not None:
-                out += bias
-            return out.reshape(batch, out_h, out_w, -1).transpose(0, 3, 1, 2)
+            return convolve(x, padding(x.shape[2], x.shape[3]))
 
         return run
 
@@ -364,15 +337,7 @@ class CoreMLModel:
             _check_fields(params.same, {"asymmetryMode"}, f"{where}: same")
             top_left_heavy = params.same.asymmetryMode == params.same.TOP_LEFT_HEAVY
 
-            def same(height, width):
-                pads = []
-                for size, s, k in ((height, stride[0], reach[0]), (width, stride[1], reach[1])):
-                    total = max((-(-size // s) - 1) * s + k - size, 0)
-                    small = total // 2
-                    pads.append((total - small, small) if top_left_heavy else (small, total - small))
-                return pads
-
-            return same
+            return lambda height, width: same_padding(height, width, stride, reach, top_left_heavy)
         if kind in ("valid", None):
             borders = list(params.valid.paddingAmounts.borderAmounts) if kind == "valid" else []
             if kind == "valid":
@@ -475,25 +440,9 @@ class CoreMLModel:
 
         def run(x):
             pads, overhang = padding(x.shape[-2], x.shape[-1])
-            whole = [(a + c, b + d) for (a, b), (c, d) in zip(pads, overhang, strict=True)]
-            if kernel == stride and not any(p for pair in whole for p in pair):
-                # Non-overlapping tiles and no padding: a reshape, several times faster.
-                height, width = x.shape[-2] // kernel[0], x.shape[-1] // kernel[1]
-                tiles = x[..., :height * kernel[0], :width * kernel[1]].reshape(
-                    *x.shape[:-2], height, kernel[0], width, kernel[1])
-                return tiles.max(axis=(-3, -1)) if maximum else tiles.mean(axis=(-3, -1))
-            lead = [(0, 0)] * (x.ndim - 2)
-            x_padded = np.pad(x, lead + whole, constant_values=-np.inf if maximum else 0.0)
-            windows = sliding_window_view(x_padded, kernel, axis=(-2, -1))[..., ::stride[0], ::stride[1], :, :]
-            if maximum:
-                return windows.max(axis=(-2, -1))
             # An average divides by the pixels a window covers: the image's, the
             # padding's unless avgPoolExcludePadding, never the overhang's.
-            counted = np.pad(np.ones(x.shape[-2:], np.float32), pads,
-                             constant_values=0.0 if exclude_padding else 1.0)
-            counted = np.pad(counted, overhang)
-            counts = sliding_window_view(counted, kernel)[::stride[0], ::stride[1]].sum(axis=(-2, -1))
-            return windows.sum(axis=(-2, -1)) / np.maximum(counts, 1)
+            return pool(x, kernel, stride, pads, maximum, not exclude_padding, overhang)
 
         return run
 
@@ -571,29 +520,24 @@ class CoreMLModel:
 
         return run
 
-    def _layer_add(self, params, where, inputs):
+    def _elementwise(self, params, where, combine):
+        """add / multiply: one input combined with alpha, or all inputs with each other."""
         _check_fields(params, {"alpha"}, where)
         alpha = params.alpha
 
         def run(*xs):
-            out = xs[0] + alpha if len(xs) == 1 else xs[0]
+            out = combine(xs[0], alpha) if len(xs) == 1 else xs[0]
             for more in xs[1:]:
-                out = out + more
+                out = combine(out, more)
             return out
 
         return run
+
+    def _layer_add(self, params, where, inputs):
+        return self._elementwise(params, where, np.add)
 
     def _layer_multiply(self, params, where, inputs):
-        _check_fields(params, {"alpha"}, where)
-        alpha = params.alpha
-
-        def run(*xs):
-            out = xs[0] * alpha if len(xs) == 1 else xs[0]
-            for more in xs[1:]:
-                out = out * more
-            return out
-
-        return run
+        return self._elementwise(params, where, np.multiply)
 
     def _layer_innerProduct(self, params, where, inputs):
         _check_fields(params, {"inputChannels", "outputChannels", "hasBias", "weights", "bias"}, where)
@@ -644,7 +588,7 @@ class CoreMLModel:
 
     def _layer_softmax(self, params, where, inputs):
         _check_fields(params, set(), where)
-        return lambda x: _softmax(x, -3 if x.ndim >= 4 else 1)  # over channels
+        return lambda x: softmax(x, -3 if x.ndim >= 4 else 1)  # over channels
 
     def _layer_softmaxND(self, params, where, inputs):
         _check_fields(params, {"axis"}, where)
@@ -653,7 +597,7 @@ class CoreMLModel:
         def run(x):
             if axis % x.ndim == 0:
                 raise ValueError(f"{where}: a softmax over the batch axis is not supported")
-            return _softmax(x, axis)
+            return softmax(x, axis)
 
         return run
 

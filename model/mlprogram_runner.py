@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.array_ops import Convolution, pool, same_padding, softmax
 from model.errors import ModelFileError
 
 BLOB_SENTINEL = 0xDEADBEEF
@@ -51,15 +52,7 @@ def _padding(pad_type: str, pad: list[int], strides, reach, where: str):
             raise ModelFileError(f"{where}: input 'pad' must have 4 entries")
         return lambda height, width: [(pad[0], pad[1]), (pad[2], pad[3])]
     if pad_type in ("same", "same_lower"):
-        def same(height, width):
-            pads = []
-            for size, stride, k in ((height, strides[0], reach[0]), (width, strides[1], reach[1])):
-                total = max((-(-size // stride) - 1) * stride + k - size, 0)
-                small = total // 2
-                pads.append((small, total - small) if pad_type == "same" else (total - small, small))
-            return pads
-
-        return same
+        return lambda height, width: same_padding(height, width, strides, reach, pad_type == "same_lower")
     raise ModelFileError(f"{where}: input 'pad_type' {pad_type!r} is not supported")
 
 
@@ -226,31 +219,11 @@ class MLProgram:
         groups = int(self._argument(operation, "groups", where))
         pad_type = self._argument(operation, "pad_type", where)
         pad = [int(v) for v in self._argument(operation, "pad", where)] if "pad" in operation.inputs else [0] * 4
-        out_channels, per_group, kernel_h, kernel_w = weight.shape
-        reach = ((kernel_h - 1) * dilations[0] + 1, (kernel_w - 1) * dilations[1] + 1)
-        padding = _padding(pad_type, pad, strides, reach, where)
-        matrices = [np.ascontiguousarray(
-            weight[g * (out_channels // groups):(g + 1) * (out_channels // groups)].transpose(2, 3, 1, 0)
-            .reshape(-1, out_channels // groups)) for g in range(groups)]
+        convolve = Convolution(weight, bias, strides, dilations, groups)
+        padding = _padding(pad_type, pad, strides, convolve.reach, where)
 
         def run(x):
-            pads = padding(*x.shape[2:])
-            pixels = np.pad(x.transpose(0, 2, 3, 1), [(0, 0), *pads, (0, 0)])
-            batch, height, width, _ = pixels.shape
-            out_h = (height - reach[0]) // strides[0] + 1
-            out_w = (width - reach[1]) // strides[1] + 1
-            results = []
-            for g, matrix in enumerate(matrices):
-                part = pixels[..., g * per_group:(g + 1) * per_group]
-                columns = np.concatenate(
-                    [part[:, i * dilations[0]:i * dilations[0] + strides[0] * (out_h - 1) + 1:strides[0],
-                          j * dilations[1]:j * dilations[1] + strides[1] * (out_w - 1) + 1:strides[1]]
-                     for i in range(kernel_h) for j in range(kernel_w)], axis=3)
-                results.append(columns.reshape(batch * out_h * out_w, -1) @ matrix)
-            out = np.concatenate(results, axis=1)
-            if bias is not None:
-                out = out + bias
-            return out.reshape(batch, out_h, out_w, -1).transpose(0, 3, 1, 2)
+            return convolve(x, padding(*x.shape[2:]))
 
         return run, [self._tensor(operation, "x")]
 
@@ -267,16 +240,7 @@ class MLProgram:
         padding = _padding(pad_type, pad, strides, kernel, where)
 
         def run(x):
-            from numpy.lib.stride_tricks import sliding_window_view
-
-            pads = padding(*x.shape[2:])
-            padded = np.pad(x, [(0, 0), (0, 0), *pads], constant_values=-np.inf if maximum else 0.0)
-            windows = sliding_window_view(padded, kernel, axis=(2, 3))[:, :, ::strides[0], ::strides[1]]
-            if maximum:
-                return windows.max(axis=(-2, -1))
-            counted = np.pad(np.ones(x.shape[2:], np.float32), pads, constant_values=0.0 if exclude else 1.0)
-            counts = sliding_window_view(counted, kernel)[::strides[0], ::strides[1]].sum(axis=(-2, -1))
-            return windows.sum(axis=(-2, -1)) / np.maximum(counts, 1)
+            return pool(x, kernel, strides, padding(*x.shape[2:]), maximum, count_padding=not exclude)
 
         return run, [self._tensor(operation, "x")]
 
@@ -400,11 +364,7 @@ class MLProgram:
         """inputs: x axis"""
         axis = int(self._argument(operation, "axis", where, required=False) or -1)
 
-        def run(x):
-            shifted = np.exp(x - x.max(axis=axis, keepdims=True))
-            return shifted / shifted.sum(axis=axis, keepdims=True)
-
-        return run, [self._tensor(operation, "x")]
+        return (lambda x: softmax(x, axis)), [self._tensor(operation, "x")]
 
     def _op_reduce_mean(self, operation, where):
         """inputs: x axes keep_dims"""
