@@ -414,8 +414,8 @@ class MainWindow(QMainWindow):
         self._show_title()
 
     def _show_prediction(self) -> None:
-        series = [(slot.title, None if p is None else p.probabilities)
-                  for slot, p in zip(self.session.shown_slots(), self.session.predictions, strict=False)]
+        series = [(title, None if p is None else p.probabilities)
+                  for title, p in zip(self.session.shown_titles(), self.session.predictions, strict=False)]
         self.bars.set_series([(name, probabilities) for name, probabilities in series if probabilities is not None])
         self.input_view.set_input(self.session.model_input)
         self.verdict_label.setText(self.session.verdict_text())

@@ -51,10 +51,10 @@ class ModelSlot:
     model: Engine | None = None
     error: str = ""
 
-    @property
-    def title(self) -> str:
+    def named(self, parts: int = 1) -> str:
+        """The engine and the file, with its last `parts` path components."""
         precision = " (float16)" if self.precision == "float16" and self.engine == "coreml" else ""
-        return f"{ENGINES[self.engine].title.split(' (')[0]}: {self.path.name}{precision}"
+        return f"{ENGINES[self.engine].title.split(' (')[0]}: {'/'.join(self.path.parts[-parts:])}{precision}"
 
     @property
     def fix(self) -> str:
@@ -367,28 +367,43 @@ class Session:
             return f"Not sure: {verdict.text} ({percent})"
         return f"{verdict.digit} ({percent})"
 
+    def shown_titles(self) -> list[str]:
+        """A title for each shown model, with as many of its folders as it takes
+        to tell files of one name apart (an old and a new keras_mnist_cnn.mlmodel)."""
+        slots = self.shown_slots()
+        parts = [1] * len(slots)
+        while True:
+            titles = [slot.named(n) for slot, n in zip(slots, parts, strict=True)]
+            clashing = [i for i, title in enumerate(titles)
+                        if titles.count(title) > 1 and parts[i] < len(slots[i].path.parts)]
+            if not clashing:
+                return titles
+            for i in clashing:
+                parts[i] += 1
+
     def status_lines(self) -> list[tuple[str, bool]]:
         """(line, is_a_problem) for each shown model, with its verdict when
         comparing, then whether they agree."""
         lines = []
         slots = self.shown_slots()
+        titles = self.shown_titles()
         predictions = self.predictions + [None] * (len(slots) - len(self.predictions))
-        for slot, prediction in zip(slots, predictions, strict=True):
+        for slot, title, prediction in zip(slots, titles, predictions, strict=True):
             if slot.state in ("idle", "loading"):
-                lines.append((f"Loading {slot.title}…", False))
+                lines.append((f"Loading {title}…", False))
             elif slot.state == "error":
-                lines.append((f"{slot.title} unavailable: {slot.error}. {slot.fix}".rstrip(), True))
+                lines.append((f"{title} unavailable: {slot.error}. {slot.fix}".rstrip(), True))
             else:
                 note = "" if slot.model.not_a_digit_below is not None else \
                     " (no \"not a digit\" threshold in this model)"
                 verdict = f": {prediction.verdict.text} ({100 * prediction.verdict.top_probability:.1f} %)" \
                     if prediction is not None and len(slots) > 1 else ""
-                lines.append((f"{slot.title}{verdict}{note}", False))
-        shown = [(slot, p) for slot, p in zip(slots, predictions, strict=True) if p is not None]
+                lines.append((f"{title}{verdict}{note}", False))
+        shown = [(title, p) for title, p in zip(titles, predictions, strict=True) if p is not None]
         if len(shown) > 1:
             answers = {p.digit for _, p in shown}
             if len(answers) > 1:
-                lines.append(("Models disagree: " + ", ".join(f"{slot.title} says {p.digit}" for slot, p in shown),
+                lines.append(("Models disagree: " + ", ".join(f"{title} says {p.digit}" for title, p in shown),
                               True))
             else:
                 lines.append((f"All {len(shown)} models say {shown[0][1].digit}", False))

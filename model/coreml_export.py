@@ -63,8 +63,8 @@ def _folded(layer, batch_norm) -> tuple[np.ndarray, np.ndarray]:
 def build_spec(keras_model, metadata: Metadata, not_a_digit_below: float | None = None,
                updatable: bool = False):
     """A NeuralNetwork classifier spec (version 1, or 4 when updatable) with the
-    phone's contract, built from a Keras model of Conv2D / BatchNormalization /
-    ReLU / MaxPooling2D / Flatten / Dense / Dropout layers."""
+    phone's contract, built from a Keras model of Conv2D (grouped or not) /
+    BatchNormalization / ReLU / MaxPooling2D / Flatten / Dense / Dropout layers."""
     from coremltools.models import datatypes
     from coremltools.models.neural_network import NeuralNetworkBuilder, SgdParams
 
@@ -83,11 +83,11 @@ def build_spec(keras_model, metadata: Metadata, not_a_digit_below: float | None 
         activation = getattr(layer, "activation", None)
         activation = getattr(activation, "__name__", "linear")
         if kind == "Conv2D":
-            if layer.padding != "valid" or tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
-                raise ModelFileError(f"layer {name!r}: only plain 'valid' convolutions are exported")
+            if layer.padding != "valid" or tuple(layer.dilation_rate) != (1, 1):
+                raise ModelFileError(f"layer {name!r}: only 'valid', undilated convolutions are exported")
             kernel, bias = _folded(layer, batch_norm)
             builder.add_convolution(name, kernel.shape[2], kernel.shape[3], kernel.shape[0], kernel.shape[1],
-                                    layer.strides[0], layer.strides[1], "valid", 1, kernel, bias, True,
+                                    layer.strides[0], layer.strides[1], "valid", layer.groups, kernel, bias, True,
                                     input_name=blob, output_name=name)
         elif kind == "Dense":
             kernel, bias = _folded(layer, batch_norm)

@@ -119,22 +119,25 @@ def write_report(report: ReportSet, name: str, title: str, inputs: np.ndarray, l
     return summary
 
 
-def save_curves(history: dict, path: Path) -> None:
-    """Loss and accuracy per epoch, on the training mix and on MNIST test."""
+def save_curves(histories: list[dict], path: Path) -> None:
+    """Loss and accuracy per epoch of each member, on the training mix and on MNIST test."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    epochs = range(1, len(history["loss"]) + 1)
+    for member, history in enumerate(histories, start=1):
+        epochs = range(1, len(history["loss"]) + 1)
+        name = f"member {member}: " if len(histories) > 1 else ""
+        for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+            axes.plot(epochs, history[metric], label=f"{name}training (MNIST + phone-like + not digits)")
+            axes.plot(epochs, history[f"val_{metric}"], label=f"{name}MNIST test")
     for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
-        axes.plot(epochs, history[metric], label="training (MNIST + phone-like + not digits)")
-        axes.plot(epochs, history[f"val_{metric}"], label="MNIST test")
         axes.set_xlabel("epoch")
         axes.set_title(metric)
         axes.grid(alpha=0.3)
-        axes.legend()
+        axes.legend(fontsize="small")
     figure.tight_layout()
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=100)

@@ -34,7 +34,8 @@ THRESHOLD_PIPELINE = "phone"
 @dataclass
 class Recipe:
     network: str = "vgg4"  # model.network.NETWORKS
-    epochs: int = 16
+    members: int = 1  # networks trained from different seeds, saved as one model averaging them
+    epochs: int = 16  # of each member
     batch_size: int = 128
     learning_rate: float = 2e-3
     seed: int = 1
@@ -178,10 +179,10 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             self.model.non_finite_loss = True
 
 
-def check_sound(model: keras.Model, history: dict, test_accuracy: float, recipe: Recipe) -> None:
+def check_sound(model: keras.Model, histories: list[dict], test_accuracy: float, recipe: Recipe) -> None:
     """Raise TrainingError unless the model may replace a good one."""
     if getattr(model, "non_finite_loss", False) or not all(
-            math.isfinite(v) for v in history.get("loss", [math.nan])):
+            math.isfinite(v) for history in histories for v in history.get("loss", [math.nan])):
         raise TrainingError("the training loss became non-finite (NaN or infinity); lower --learning-rate")
     for weight in model.weights:
         if not np.isfinite(np.asarray(weight)).all():
@@ -220,14 +221,34 @@ def not_a_digit_threshold(digit_top_probabilities: np.ndarray) -> float:
     return round(float(np.quantile(digit_top_probabilities, DIGITS_REJECTED)), 4)
 
 
+def train_member(member: int, train_images, train_labels, phone_like: TrainingSet, test_images, test_labels,
+                 recipe: Recipe, log: Callable[[str], None]) -> tuple[keras.Model, dict]:
+    """One network of the ensemble: its own initial weights and epoch mixes."""
+    from model.network import build_model
+
+    seed = recipe.seed + 1000 * member
+    keras.utils.set_random_seed(seed)
+    training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels, phone_like,
+                                recipe.batch_size, seed,
+                                digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
+                                not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)))
+    model = build_model(recipe.network)
+    schedule = cosine_schedule(recipe.learning_rate, recipe.epochs * len(training_data))
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
+    log(f"member {member + 1}/{recipe.members}: training {recipe.epochs} epochs of {len(training_data)} batches")
+    fit = model.fit(training_data, epochs=recipe.epochs, callbacks=[StopOnNonFiniteLoss()],
+                    validation_data=(test_images[..., None], targets(test_labels)), verbose=2)
+    return model, {key: [float(v) for v in values] for key, values in fit.history.items()}
+
+
 def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
           log: Callable[[str], None] = print) -> dict:
     """The whole recipe; writes `out`, `out.history.json` and `out.curves.png`
     only if the model is sound. Returns the history record."""
     from model.evaluation import save_curves
-    from model.network import build_model, history_path, save_without_optimizer
+    from model.network import ensemble, history_path, save_without_optimizer
 
-    keras.utils.set_random_seed(recipe.seed)
     train_images, train_labels = mnist.x_train, mnist.y_train.astype(np.int64)
     if recipe.limit:
         train_images, train_labels = train_images[: recipe.limit], train_labels[: recipe.limit]
@@ -236,26 +257,24 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
     log(f"MNIST: {len(train_images)} training and {len(test_images)} test images")
 
     phone_like = phone_like_training_set(train_images, train_labels, recipe, render, workers, cache, log)
-    training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels, phone_like,
-                                recipe.batch_size, recipe.seed,
-                                digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
-                                not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)))
-
-    model = build_model(recipe.network)
-    schedule = cosine_schedule(recipe.learning_rate, recipe.epochs * len(training_data))
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",
-                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])
-    log(f"training {recipe.epochs} epochs of {len(training_data)} batches")
     started = time.monotonic()
-    fit = model.fit(training_data, epochs=recipe.epochs, callbacks=[StopOnNonFiniteLoss()],
-                    validation_data=(test_images[..., None], targets(test_labels)), verbose=2)
+    members, histories = [], []
+    for member in range(recipe.members):
+        network, history = train_member(member, train_images, train_labels, phone_like, test_images, test_labels,
+                                        recipe, log)
+        # A diverged member fails the whole run now, not after the others.
+        check_sound(network, [history], 1.0, recipe)
+        members.append(network)
+        histories.append(history)
     train_seconds = time.monotonic() - started
-    history = {key: [float(v) for v in values] for key, values in fit.history.items()}
+    # Averaging several networks' logits errs less on writers unlike MNIST's
+    # and spreads the probabilities where the members disagree.
+    model = ensemble(members)
 
     predicted = model.predict(test_images[..., None], batch_size=500, verbose=0)
     test_accuracy = float((predicted.argmax(axis=1) == test_labels).mean()) if np.isfinite(predicted).all() else 0.0
     log(f"MNIST test accuracy: {test_accuracy:.4f} ({train_seconds:.0f} s of training)")
-    check_sound(model, history, test_accuracy, recipe)
+    check_sound(model, histories, test_accuracy, recipe)
 
     held_out = held_out_figures(model, mnist, recipe, render, workers)
     log(f"held-out phone-like digits: {held_out['digits_accuracy']}; not a digit below a top probability of "
@@ -263,9 +282,9 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
         "that are no digit")
     threshold = held_out["not_a_digit_below"]
 
-    record = {"recipe": asdict(recipe), "history": history, "mnist_test_accuracy": round(test_accuracy, 4),
+    record = {"recipe": asdict(recipe), "histories": histories, "mnist_test_accuracy": round(test_accuracy, 4),
               "not_a_digit_below": threshold, "held_out": held_out, "train_seconds": round(train_seconds, 1)}
     save_without_optimizer(model, out)
     write_text_atomic(history_path(out), json.dumps(record, indent=2) + "\n")
-    save_curves(history, out.with_suffix(".curves.png"))
+    save_curves(histories, out.with_suffix(".curves.png"))
     return record

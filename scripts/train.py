@@ -39,7 +39,9 @@ def parse_args(argv=None):
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"model file to write (.keras; default {DEFAULT_OUT})")
     parser.add_argument("--network", choices=("mnist_cnn", "vgg4"), default=defaults.network,
                         help="mnist_cnn: the phone's 2017 network; vgg4: four convolutions, fewer weights")
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs)
+    parser.add_argument("--members", type=positive_int, default=defaults.members,
+                        help="networks trained from different seeds and shipped as one model averaging them")
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs of each member")
     parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=positive_float, default=defaults.learning_rate)
     parser.add_argument("--seed", type=non_negative_int, default=defaults.seed)
@@ -69,7 +71,7 @@ def main(argv=None) -> int:
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
     from model.training import Recipe
 
-    recipe = Recipe(network=args.network, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+    recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                     seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,
                     not_digit_ratio=args.not_digit_ratio, min_accuracy=args.min_accuracy)

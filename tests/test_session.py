@@ -104,6 +104,19 @@ def test_two_model_files_side_by_side_and_their_disagreement(session, tmp_path, 
     assert any(problem and "disagree" in text for text, problem in session.status_lines())
 
 
+def test_two_model_files_of_one_name_are_told_apart_by_their_folders(session, tmp_path):
+    import shutil
+
+    old = tmp_path / "phone_app" / DEFAULT_COREML_MODEL.name
+    old.parent.mkdir()
+    shutil.copy(DEFAULT_COREML_MODEL, old)
+    session.compare_with_model(old)
+    session.ensure_loaded()
+    titles = session.shown_titles()
+    assert titles == [f"Core ML: {DEFAULT_COREML_MODEL.parent.name}/{old.name}", f"Core ML: phone_app/{old.name}"]
+    assert [line for line, _ in session.status_lines()][:2] == titles
+
+
 def test_a_missing_model_given_by_the_user_says_to_check_the_path(tmp_path):
     missing = tmp_path / "typo.mlmodel"
     session = Session(render_canvas, model_paths={"coreml": missing})
