@@ -360,7 +360,7 @@ class Session:
         if prediction is None:
             return "Nothing drawn" if self.content.is_empty() and not self.current else ""
         verdict = prediction.verdict
-        percent = f"{100 * verdict.top_probability:.1f} %"
+        percent = percent_text(verdict.top_probability)
         if verdict.kind == NOT_A_DIGIT:
             return f"Not a digit (top {verdict.digit}: {percent})"
         if verdict.kind == UNSURE:
@@ -396,7 +396,7 @@ class Session:
             else:
                 note = "" if slot.model.not_a_digit_below is not None else \
                     " (no \"not a digit\" threshold in this model)"
-                verdict = f": {prediction.verdict.text} ({100 * prediction.verdict.top_probability:.1f} %)" \
+                verdict = f": {prediction.verdict.text} ({percent_text(prediction.verdict.top_probability)})" \
                     if prediction is not None and len(slots) > 1 else ""
                 lines.append((f"{title}{verdict}{note}", False))
         shown = [(title, p) for title, p in zip(titles, predictions, strict=True) if p is not None]
@@ -408,6 +408,11 @@ class Session:
             else:
                 lines.append((f"All {len(shown)} models say {shown[0][1].digit}", False))
         return lines
+
+
+def percent_text(probability: float) -> str:
+    """"97.3 %", kept on one line where a label wraps."""
+    return f"{100 * probability:.1f}\u00a0%"
 
 
 def load_model(slot: ModelSlot) -> object:
