@@ -116,19 +116,21 @@ class PhoneScreen(QWidget):
     def _heights(self, width: int) -> list[int]:
         return [w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height() for w in self.below]
 
+    def _group_height(self, side: int) -> int:
+        """The canvas of this side and everything under it, spaced."""
+        return side + sum(self._heights(side)) + self.SPACING * len(self.below)
+
     def minimumSizeHint(self) -> QSize:
         side = self.canvas.minimumWidth()
-        return QSize(side, side + sum(self._heights(side)) + self.SPACING * len(self.below))
+        return QSize(side, self._group_height(side))
 
     def sizeHint(self) -> QSize:
-        return QSize(375, 375 + sum(self._heights(375)) + self.SPACING * len(self.below))
+        return QSize(375, self._group_height(375))
 
     def resizeEvent(self, event) -> None:
-        side = min(self.width(), self.height() - sum(self._heights(self.width())) - self.SPACING * len(self.below))
-        side = max(side, 1)
+        side = max(min(self.width(), self.height() - (self._group_height(self.width()) - self.width())), 1)
         heights = self._heights(side)
-        group = side + sum(heights) + self.SPACING * len(self.below)
-        left, top = (self.width() - side) // 2, max((self.height() - group) // 2, 0)
+        left, top = (self.width() - side) // 2, max((self.height() - self._group_height(side)) // 2, 0)
         self.canvas.setGeometry(left, top, side, side)
         y = top + side + self.SPACING
         for widget, height in zip(self.below, heights, strict=True):

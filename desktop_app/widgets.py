@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintE
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.render import array_to_image
+from desktop_app.session import percent_text
 
 ACCENT = QColor(10, 132, 255)  # the top class
 SECOND = QColor(255, 159, 10)  # the other engine, when comparing
@@ -84,7 +85,7 @@ class ProbabilityBars(QWidget):
             painter.setPen(ACCENT if digit == top else text)
             painter.drawText(QRectF(track.right() + 4, y, value_width, self.ROW - 6),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             f"{100 * primary[digit]:.1f} %")
+                             percent_text(primary[digit]))
         if others:  # a legend line per model, the same colours as its bars
             painter.setFont(font)
             metrics = QFontMetrics(font)

@@ -85,41 +85,42 @@ def ensemble(members: list[keras.Model]) -> keras.Model:
         return members[0]
     count = len(members)
     inputs = keras.Input(shape=INPUT_SHAPE, name="image")
-    x, weights, flat_shape = inputs, [], None
+    x, flat_channels = inputs, None
     dense_layers = [layer for layer in members[0].layers if isinstance(layer, layers.Dense)]
     for position, layer in enumerate(members[0].layers[1:], start=1):
         parts = [member.layers[position] for member in members]
-        if {type(part) for part in parts} != {type(layer)}:
-            raise ValueError(f"the members differ at layer {position} ({layer.name!r})")
         member_weights = [part.get_weights() for part in parts]
+        if {type(part) for part in parts} != {type(layer)} or \
+                len({tuple(w.shape for w in weights) for weights in member_weights}) > 1:
+            raise ValueError(f"the members differ at layer {position} ({layer.name!r})")
         if isinstance(layer, layers.Conv2D):
             if layer.groups != 1 or layer.use_bias:
                 raise ValueError(f"layer {layer.name!r}: only ungrouped convolutions without bias are merged")
             grouped = x is not inputs
-            x = layers.Conv2D(layer.filters * count, layer.kernel_size, strides=layer.strides,
-                              groups=count if grouped else 1, use_bias=False, name=layer.name)(x)
-            weights.append([np.concatenate([w[0] for w in member_weights], axis=-1)])
+            made = layers.Conv2D(layer.filters * count, layer.kernel_size, strides=layer.strides,
+                                 groups=count if grouped else 1, use_bias=False, name=layer.name)
+            x = made(x)
+            made.set_weights([np.concatenate([w[0] for w in member_weights], axis=-1)])
         elif isinstance(layer, layers.BatchNormalization):
-            x = layers.BatchNormalization(momentum=layer.momentum, epsilon=layer.epsilon, name=layer.name)(x)
-            weights.append([np.concatenate(values) for values in zip(*member_weights, strict=True)])
+            made = layers.BatchNormalization(momentum=layer.momentum, epsilon=layer.epsilon, name=layer.name)
+            x = made(x)
+            made.set_weights([np.concatenate(values) for values in zip(*member_weights, strict=True)])
         elif isinstance(layer, layers.Flatten):
-            flat_shape = tuple(x.shape[1:-1]) + (x.shape[-1] // count,)
+            flat_channels = x.shape[-1] // count
             x = layers.Flatten(name=layer.name)(x)
-            weights.append([])
         elif isinstance(layer, layers.Dense):
             last = layer is dense_layers[-1]
             kernels = [w[0] for w in member_weights]
             rows, units = kernels[0].shape
             if last:
                 kernel = np.concatenate(kernels) / count
-            elif layer is dense_layers[0] and flat_shape is not None:
+            elif layer is dense_layers[0] and flat_channels is not None:
                 # Flatten interleaves the members' channels at each pixel.
                 kernel = np.zeros((rows * count, units * count), np.float32)
-                pixels, channels = rows // flat_shape[-1], flat_shape[-1]
+                pixels = rows // flat_channels
+                view = kernel.reshape(pixels, count, flat_channels, count, units)
                 for k, member_kernel in enumerate(kernels):
-                    block = member_kernel.reshape(pixels, channels, units)
-                    view = kernel.reshape(pixels, count, channels, count, units)
-                    view[:, k, :, k, :] = block
+                    view[:, k, :, k, :] = member_kernel.reshape(pixels, flat_channels, units)
             else:
                 kernel = np.zeros((rows * count, units * count), np.float32)
                 for k, member_kernel in enumerate(kernels):
@@ -128,19 +129,15 @@ def ensemble(members: list[keras.Model]) -> keras.Model:
             if layer.use_bias:
                 biases = [w[1] for w in member_weights]
                 new.append(np.mean(biases, axis=0) if last else np.concatenate(biases))
-            x = layers.Dense(units if last else units * count, activation=layer.activation,
-                             use_bias=layer.use_bias, name=layer.name)(x)
-            weights.append(new)
+            made = layers.Dense(units if last else units * count, activation=layer.activation,
+                                use_bias=layer.use_bias, name=layer.name)
+            x = made(x)
+            made.set_weights(new)
         elif isinstance(layer, (layers.ReLU, layers.MaxPooling2D, layers.Dropout)):
             x = layer.__class__.from_config(layer.get_config())(x)
-            weights.append([])
         else:
             raise ValueError(f"layer {layer.name!r}: a {type(layer).__name__} layer cannot be merged")
-    merged = keras.Model(inputs, x, name=members[0].name)
-    for layer, values in zip(merged.layers[1:], weights, strict=True):
-        if values:
-            layer.set_weights(values)
-    return merged
+    return keras.Model(inputs, x, name=members[0].name)
 
 
 def load_keras_model(path: str | os.PathLike) -> keras.Model:

@@ -179,14 +179,19 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             self.model.non_finite_loss = True
 
 
-def check_sound(model: keras.Model, histories: list[dict], test_accuracy: float, recipe: Recipe) -> None:
-    """Raise TrainingError unless the model may replace a good one."""
+def check_finite(model: keras.Model, histories: list[dict]) -> None:
+    """Raise TrainingError if training diverged: a non-finite loss or weight."""
     if getattr(model, "non_finite_loss", False) or not all(
             math.isfinite(v) for history in histories for v in history.get("loss", [math.nan])):
         raise TrainingError("the training loss became non-finite (NaN or infinity); lower --learning-rate")
     for weight in model.weights:
         if not np.isfinite(np.asarray(weight)).all():
             raise TrainingError(f"weight {weight.path} holds NaN or infinity")
+
+
+def check_sound(model: keras.Model, histories: list[dict], test_accuracy: float, recipe: Recipe) -> None:
+    """Raise TrainingError unless the model may replace a good one."""
+    check_finite(model, histories)
     if not test_accuracy >= recipe.min_accuracy:
         raise TrainingError(f"MNIST test accuracy {test_accuracy:.4f} is below --min-accuracy "
                             f"{recipe.min_accuracy}")
@@ -262,8 +267,7 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
     for member in range(recipe.members):
         network, history = train_member(member, train_images, train_labels, phone_like, test_images, test_labels,
                                         recipe, log)
-        # A diverged member fails the whole run now, not after the others.
-        check_sound(network, [history], 1.0, recipe)
+        check_finite(network, [history])  # a diverged member fails the run now, not after the others
         members.append(network)
         histories.append(history)
     train_seconds = time.monotonic() - started

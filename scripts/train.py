@@ -31,13 +31,14 @@ DEFAULT_OUT = "build/keras_mnist_cnn.keras"
 def parse_args(argv=None):
     # Imported here, not at the top: synthesis workers re-import this script,
     # and must not load TensorFlow.
+    from model.network import NETWORKS
     from model.training import Recipe
 
     defaults = Recipe()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"model file to write (.keras; default {DEFAULT_OUT})")
-    parser.add_argument("--network", choices=("mnist_cnn", "vgg4"), default=defaults.network,
+    parser.add_argument("--network", choices=tuple(NETWORKS), default=defaults.network,
                         help="mnist_cnn: the phone's 2017 network; vgg4: four convolutions, fewer weights")
     parser.add_argument("--members", type=positive_int, default=defaults.members,
                         help="networks trained from different seeds and shipped as one model averaging them")
@@ -71,8 +72,8 @@ def main(argv=None) -> int:
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
     from model.training import Recipe
 
-    recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                    seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
+    recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
+                    learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,
                     not_digit_ratio=args.not_digit_ratio, min_accuracy=args.min_accuracy)
 
