@@ -4,10 +4,15 @@ Outlier exposure (Hendrycks et al. 2019): trained to spread its probabilities
 evenly over the ten digits on these, the model's top probability alone tells a
 digit from something else, so the phone can decide with one comparison.
 
-Four families, each in MNIST-like units (a 28-unit box, y down), placed and
+Five families, each in MNIST-like units (a 28-unit box, y down), placed and
 drawn afterwards exactly as the digits are (synthesis.hand_drawn):
 - letters and symbols from font outlines (matplotlib's bundled DejaVu fonts),
   thinned to their skeleton like MNIST digits;
+- letters from stroke fonts (Hershey's script, cursive, roman, italic and
+  gothic), drawn as a pen writes them: the handwritten letter forms no
+  outline font has. Training uses every other letter; the others are kept
+  to measure letters never seen in these forms
+  (`synthesis.held_out_letter_drawings`);
 - geometric doodles: spirals, stars, polygons, hearts, zigzags, waves, grids,
   parallel lines, concentric rings, faces, houses, arrows, ticks, infinity;
 - scribbles: smooth random pen walks, and filled blobs (a back-and-forth fill);
@@ -50,6 +55,33 @@ def glyph_strokes(character: str, font: str, italic: bool) -> tuple[tuple[tuple[
     inside = path.contains_points(np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
     strokes = trace(skeletonize(inside), UNIT / GLYPH_RASTER)
     return tuple(tuple(stroke) for stroke in strokes if len(stroke) > 1 or len(strokes) < 4)
+
+
+# Hershey's stroke fonts for the Latin alphabet, every weight and style.
+STROKE_FONTS = ("futural", "futuram", "cursive", "scripts", "scriptc", "rowmans", "rowmand", "timesr", "timesi",
+                "timesrb", "timesib", "gothiceng", "gothicger", "gothicita")
+TRAINING_LETTERS = LETTERS[0::2]
+HELD_OUT_LETTERS = LETTERS[1::2]
+
+
+@cache
+def _stroke_font(name: str):
+    from HersheyFonts import HersheyFonts
+
+    font = HersheyFonts()
+    font.load_default_font(name)
+    return font
+
+
+def stroke_font_letter(rng: np.random.Generator, letters: str = TRAINING_LETTERS) -> list[Stroke]:
+    """A letter of a stroke font, its longer side fitted to the 28-unit box."""
+    character = letters[rng.integers(len(letters))]
+    font = _stroke_font(STROKE_FONTS[rng.integers(len(STROKE_FONTS))])
+    strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in font.strokes_for_text(character) if stroke]
+    points = np.array([p for stroke in strokes for p in stroke])
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale, centre = (UNIT - 4) / max(float((high - low).max()), 1e-6), (low + high) / 2
+    return [[tuple((np.array(p) - centre) * scale + UNIT / 2) for p in stroke] for stroke in strokes]
 
 
 def glyph(rng: np.random.Generator) -> list[Stroke]:
@@ -171,8 +203,9 @@ DOODLES = (spiral, star, polygon, heart, zigzag, wave, grid, parallel_lines, rin
 # Shapes with no upright; the rest (an infinity sign turned up is an 8) stay
 # roughly upright.
 TURN_FREELY = (spiral, star, polygon, zigzag, wave, grid, parallel_lines, rings, scribble, blob)
-# Glyphs are half of the drawings, doodles a third, scribbles the rest.
-FAMILIES = ((glyph, 0.5), ("doodle", 0.33), (scribble, 0.1),
+# Letters and symbols are half of the drawings (outline glyphs 0.3, stroke-font
+# letters 0.2), doodles a third, scribbles and blobs the rest.
+FAMILIES = ((glyph, 0.3), (stroke_font_letter, 0.2), ("doodle", 0.33), (scribble, 0.1),
             (blob, 0.07))
 
 

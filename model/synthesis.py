@@ -16,7 +16,7 @@ import numpy as np
 
 from model.pipelines import PIPELINES, to_model_input
 
-VERSION = 4  # bump when the drawings change, to refresh caches
+VERSION = 5  # bump when the drawings change, to refresh caches
 CANVAS = 375.0
 UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
 
@@ -290,6 +290,14 @@ def not_digit_drawings(count: int, seed: int) -> list[list[Stroke]]:
 
     rng = np.random.default_rng(seed)
     return [hand_drawn(random_not_digit(rng), rng) for _ in range(count)]
+
+
+def held_out_letter_drawings(count: int, seed: int) -> list[list[Stroke]]:
+    """`count` hand-drawn stroke-font letters of the half training never uses."""
+    from model.not_digits import HELD_OUT_LETTERS, stroke_font_letter
+
+    rng = np.random.default_rng(seed)
+    return [hand_drawn(stroke_font_letter(rng, HELD_OUT_LETTERS), rng) for _ in range(count)]
 
 
 def synthesize_not_digits(count: int, rng: np.random.Generator, render: Render) -> dict[str, np.ndarray]:

@@ -2,9 +2,13 @@
 stroke file, to measure how often a model calls them "not a digit".
 
     python scripts/make_not_digits.py --count 2000 --seed 2026 --out build/not_digits.jsonl.gz
+    python scripts/make_not_digits.py --kind held-out-letters --out build/held_out_letters.jsonl.gz
 
-The seed must differ from training's (its drawings come from seed 1), so these
-are drawings the model never saw.
+`generated`: the training generator's families (letters, symbols, doodles,
+scribbles, blobs); the seed must differ from training's (its drawings come
+from seed 1), so these are drawings the model never saw. `held-out-letters`:
+stroke-font letters (script, cursive, gothic...) of the half that training
+never draws, to measure letters the model never saw in those forms.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from pathlib import Path
 import model  # noqa: F401  (process-wide settings, before numpy loads)
 from model.cli import check_writable_file, positive_int, run_interruptibly
 
+KINDS = {"generated": "generated not a digit", "held-out-letters": "stroke-font letter, held out"}
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kind", choices=KINDS, default="generated")
     parser.add_argument("--count", type=positive_int, default=2000)
     parser.add_argument("--seed", type=positive_int, default=2026)
     parser.add_argument("--out", required=True, help="stroke file to write (.jsonl or .jsonl.gz)")
@@ -31,10 +38,11 @@ def main(argv=None) -> int:
     def work() -> int:
         from model.atomic import atomic_path
         from model.strokes import Drawing
-        from model.synthesis import not_digit_drawings
+        from model.synthesis import held_out_letter_drawings, not_digit_drawings
 
-        lines = [json.dumps(Drawing(strokes, writer="generated not a digit").to_json())
-                 for strokes in not_digit_drawings(args.count, args.seed)]
+        make = not_digit_drawings if args.kind == "generated" else held_out_letter_drawings
+        lines = [json.dumps(Drawing(strokes, writer=KINDS[args.kind]).to_json())
+                 for strokes in make(args.count, args.seed)]
         text = ("\n".join(lines) + "\n").encode("utf-8")
         with atomic_path(out) as temporary:
             temporary.write_bytes(gzip.compress(text) if out.suffix == ".gz" else text)

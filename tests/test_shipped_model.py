@@ -13,11 +13,13 @@ from model.evaluation import probabilities_of
 from model.pipelines import to_model_input
 from model.verdict import not_a_digit_mask
 
-MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9952
+MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9953
 # Measured for the shipped .mlmodel (scripts/evaluate.py --json).
-STROKES_MEASURED = {"phone": 0.9832, "centred": 0.9832}
-DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0068, "centred": 0.0050}  # on the shared sample
-NOT_DIGITS_CAUGHT = {"phone": 0.9455, "centred": 0.9725}  # generated, seed 2026
+STROKES_MEASURED = {"phone": 0.9851, "centred": 0.9851}
+DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0068, "centred": 0.0056}  # on the shared sample
+NOT_DIGITS_CAUGHT = {"phone": 0.9525, "centred": 0.9745}  # generated, seed 2026
+# Stroke-font letters of the half training never draws (make_not_digits.py --kind held-out-letters).
+HELD_OUT_LETTERS_CAUGHT = {"phone": 0.9190, "centred": 0.8850}
 MARGIN = 0.005
 
 
@@ -60,3 +62,18 @@ def not_digits():
 def test_drawings_that_are_no_digit_are_called_so(not_digits, core_ml, pipeline):
     caught = not_a_digit_mask(probabilities_of(core_ml, inputs_of(not_digits, pipeline)), core_ml.not_a_digit_below)
     assert caught.mean() >= NOT_DIGITS_CAUGHT[pipeline] - 2 * MARGIN
+
+
+@pytest.fixture(scope="module")
+def held_out_letters():
+    from model.strokes import Drawing
+    from model.synthesis import held_out_letter_drawings
+
+    return [Drawing(strokes) for strokes in held_out_letter_drawings(2000, seed=2026)]
+
+
+@pytest.mark.parametrize("pipeline", ["phone", "centred"])
+def test_letters_never_trained_on_are_called_not_a_digit(held_out_letters, core_ml, pipeline):
+    caught = not_a_digit_mask(probabilities_of(core_ml, inputs_of(held_out_letters, pipeline)),
+                              core_ml.not_a_digit_below)
+    assert caught.mean() >= HELD_OUT_LETTERS_CAUGHT[pipeline] - 2 * MARGIN

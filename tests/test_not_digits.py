@@ -1,0 +1,37 @@
+import gzip
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from model.not_digits import HELD_OUT_LETTERS, LETTERS, STROKE_FONTS, TRAINING_LETTERS, stroke_font_letter
+
+
+def test_training_and_held_out_letters_are_halves_that_never_meet():
+    assert not set(TRAINING_LETTERS) & set(HELD_OUT_LETTERS)
+    assert sorted(TRAINING_LETTERS + HELD_OUT_LETTERS) == sorted(LETTERS)
+
+
+def test_stroke_font_letters_are_upright_and_fill_the_box():
+    rng = np.random.default_rng(0)
+    upright = []
+    for _ in range(3 * len(STROKE_FONTS)):
+        points = np.array([p for stroke in stroke_font_letter(rng, "V") for p in stroke])
+        low, high = points.min(axis=0), points.max(axis=0)
+        assert low.min() >= 0 and high.max() <= 28 and np.isclose((high - low).max(), 24)
+        # A V is wide at the top and narrow at the foot (y down); a gothic V may be as wide at both.
+        top, bottom = points[points[:, 1] < low[1] + 6], points[points[:, 1] > high[1] - 6]
+        upright.append(np.ptp(top[:, 0]) > np.ptp(bottom[:, 0]))
+    assert np.mean(upright) > 0.8
+
+
+def test_make_not_digits_writes_held_out_letters_on_the_canvas(tmp_path):
+    out = tmp_path / "letters.jsonl.gz"
+    subprocess.run([sys.executable, "scripts/make_not_digits.py", "--kind", "held-out-letters", "--count", "30",
+                    "--out", str(out)], check=True, capture_output=True)
+    records = [json.loads(line) for line in gzip.decompress(out.read_bytes()).decode().splitlines()]
+    assert len(records) == 30 and all("label" not in r for r in records)
+    assert {r["writer"] for r in records} == {"stroke-font letter, held out"}
+    points = np.array([p for r in records for stroke in r["strokes"] for p in stroke])
+    assert points.min() >= 0 and points.max() <= 375
