@@ -112,19 +112,15 @@ def ensemble(members: list[keras.Model]) -> keras.Model:
             last = layer is dense_layers[-1]
             kernels = [w[0] for w in member_weights]
             rows, units = kernels[0].shape
-            if last:
-                kernel = np.concatenate(kernels) / count
-            elif layer is dense_layers[0] and flat_channels is not None:
-                # Flatten interleaves the members' channels at each pixel.
-                kernel = np.zeros((rows * count, units * count), np.float32)
-                pixels = rows // flat_channels
-                view = kernel.reshape(pixels, count, flat_channels, count, units)
-                for k, member_kernel in enumerate(kernels):
-                    view[:, k, :, k, :] = member_kernel.reshape(pixels, flat_channels, units)
-            else:
-                kernel = np.zeros((rows * count, units * count), np.float32)
-                for k, member_kernel in enumerate(kernels):
-                    kernel[k * rows:(k + 1) * rows, k * units:(k + 1) * units] = member_kernel
+            # Rows: Flatten interleaves the members' channels at each pixel; a
+            # later dense layer takes them in blocks. Columns: the last layer
+            # averages the members' logits, the others keep them side by side.
+            pixels = rows // flat_channels if layer is dense_layers[0] and flat_channels is not None else 1
+            kernel = np.zeros((rows * count, units if last else units * count), np.float32)
+            view = kernel.reshape(pixels, count, rows // pixels, -1)
+            for k, member_kernel in enumerate(kernels):
+                columns = slice(None) if last else slice(k * units, (k + 1) * units)
+                view[:, k, :, columns] = member_kernel.reshape(pixels, rows // pixels, units) / (count if last else 1)
             new = [kernel]
             if layer.use_bias:
                 biases = [w[1] for w in member_weights]

@@ -1,11 +1,10 @@
 import gzip
 import json
-import subprocess
-import sys
 
 import numpy as np
 
 from model.not_digits import HELD_OUT_LETTERS, LETTERS, STROKE_FONTS, TRAINING_LETTERS, stroke_font_letter
+from tests.conftest import run_script
 
 
 def test_training_and_held_out_letters_are_halves_that_never_meet():
@@ -28,8 +27,8 @@ def test_stroke_font_letters_are_upright_and_fill_the_box():
 
 def test_make_not_digits_writes_held_out_letters_on_the_canvas(tmp_path):
     out = tmp_path / "letters.jsonl.gz"
-    subprocess.run([sys.executable, "scripts/make_not_digits.py", "--kind", "held-out-letters", "--count", "30",
-                    "--out", str(out)], check=True, capture_output=True)
+    result = run_script("scripts/make_not_digits.py", "--kind", "held-out-letters", "--count", "30", "--out", str(out))
+    assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in gzip.decompress(out.read_bytes()).decode().splitlines()]
     assert len(records) == 30 and all("label" not in r for r in records)
     assert {r["writer"] for r in records} == {"stroke-font letter, held out"}
