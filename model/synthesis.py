@@ -16,7 +16,7 @@ import numpy as np
 
 from model.pipelines import PIPELINES, to_model_input
 
-VERSION = 5  # bump when the drawings change, to refresh caches
+VERSION = 6  # bump when the drawings change, to refresh caches
 CANVAS = 375.0
 UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
 
@@ -39,6 +39,11 @@ JITTER = 1.2  # largest std of the hand's tremor, canvas px
 # (writing_variant). Set once from how these forms are written across Europe,
 # Latin America and Asia, not fitted to any sample.
 VARIANT_CHANCE = {0: 0.25, 1: 0.6, 4: 0.3, 7: 0.3, 9: 0.3}
+# A "1" whose flag is this long (of its height) and this flat is also a
+# bar-less "7" as many write it: its honest answer is "1 or 7", not 99 % one.
+AMBIGUOUS_FLAG_LENGTH = 0.45
+AMBIGUOUS_FLAG_DEGREES = 30.0
+ONE_OR_SEVEN = 11  # the label of such a drawing (training.SOFT_TARGETS)
 # Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
 # the way different writers' do, beyond what an affine map can.
 ELASTIC_GRID = 4
@@ -94,70 +99,74 @@ def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
         strokes.append(walk)
 
 
-def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator) -> list[Stroke]:
+def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator) -> tuple[list[Stroke], int]:
     """Sometimes rewrite a digit in a common form that MNIST's American writers
-    hardly used (see VARIANT_CHANCE): barred zeros (φ, Ø, θ), continental ones
-    with a flag and a base, ones as a plain stroke, open and closed fours,
-    crossed sevens, nines with a straight or a curled tail."""
+    hardly used (see VARIANT_CHANCE): barred zeros (φ, Ø, θ, the bar at any
+    angle and often past the oval), continental ones with a flag and a base,
+    ones as a plain stroke, open and closed fours, crossed sevens, nines with a
+    straight or a curled tail. Returns the strokes and their label
+    (ONE_OR_SEVEN for a one that is also a seven)."""
     chance = VARIANT_CHANCE.get(label, 0.0)
     if not strokes or rng.random() >= chance:
-        return strokes
+        return strokes, label
     points = np.array([p for stroke in strokes for p in stroke])
     (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
     height, width = max(bottom - top, 1.0), max(right - left, 1.0)
     if label == 0:
-        return strokes + [_zero_bar(left, top, width, height, rng)]
+        return strokes + [_zero_bar(left, top, width, height, rng)], label
     if label == 1:
         return _one_variant(strokes, points, height, rng)
     if label == 4:
-        return _four(left, top, max(width, 0.6 * height), height, open_top=rng.random() < 0.5, rng=rng)
+        return _four(left, top, max(width, 0.6 * height), height, open_top=rng.random() < 0.5, rng=rng), label
     if label == 7:
         bar_y = top + rng.uniform(0.45, 0.6) * height
         near = points[np.abs(points[:, 1] - bar_y) < 0.05 * height]
         if not len(near):
-            return strokes
+            return strokes, label
         bar_x, half = near[:, 0].mean(), rng.uniform(0.15, 0.3) * height
-        return strokes + [[(bar_x - half, bar_y), (bar_x + half, bar_y)]]
+        return strokes + [[(bar_x - half, bar_y), (bar_x + half, bar_y)]], label
     if label == 9:
-        return _nine(left, top, max(width, 0.45 * height), height, curled=rng.random() < 0.5, rng=rng)
-    return strokes
+        return _nine(left, top, max(width, 0.45 * height), height, curled=rng.random() < 0.5, rng=rng), label
+    return strokes, label
 
 
 def _zero_bar(left: float, top: float, width: float, height: float, rng: np.random.Generator) -> Stroke:
-    """A bar through a zero: vertical (φ), either diagonal (Ø), or horizontal
-    inside it (θ)."""
-    kind = rng.integers(4)
-    over = rng.uniform(0.0, 0.2, size=2)
-    centre_x, centre_y = left + width / 2, top + height / 2
-    if kind == 0:
-        return [(centre_x, top - over[0] * height), (centre_x, top + height + over[1] * height)]
-    if kind == 3:
-        inset = rng.uniform(0.0, 0.1) * width
-        return [(left + inset, centre_y), (left + width - inset, centre_y)]
-    sign = 1 if kind == 1 else -1
-    return [(centre_x - sign * (0.5 + over[0]) * width, top + height + over[0] * height),
-            (centre_x + sign * (0.5 + over[1]) * width, top - over[1] * height)]
+    """A bar through a zero at any angle (φ upright, Ø slanted, θ flat), short
+    of the oval or running well past it on either side, off the centre a little."""
+    angle = rng.uniform(0.0, np.pi)
+    centre_x = left + width * (0.5 + rng.uniform(-0.1, 0.1))
+    centre_y = top + height * (0.5 + rng.uniform(-0.1, 0.1))
+    direction = np.array([np.cos(angle), -np.sin(angle)])
+    # Half the oval's extent along the bar, then the part inside or beyond it.
+    reach = 0.5 / max(np.hypot(direction[0] / max(width, 1e-6), direction[1] / max(height, 1e-6)), 1e-6)
+    ends = reach * (1.0 + rng.uniform(-0.25, 0.45, size=2))
+    return [(centre_x - ends[0] * direction[0], centre_y - ends[0] * direction[1]),
+            (centre_x + ends[1] * direction[0], centre_y + ends[1] * direction[1])]
 
 
 def _one_variant(strokes: list[Stroke], points: np.ndarray, height: float,
-                 rng: np.random.Generator) -> list[Stroke]:
+                 rng: np.random.Generator) -> tuple[list[Stroke], int]:
     """A "1" as a plain stroke, or with a continental flag (often long, nearly
-    horizontal), a base, or both."""
+    horizontal), a base, or both. A long flat flag with no base is also a
+    bar-less "7": labelled ONE_OR_SEVEN."""
     peak = tuple(points[np.argmin(points[:, 1])])
     foot = tuple(points[np.argmax(points[:, 1])])
     form = rng.random()
     if form < 0.25:
-        return [[peak, foot]]
+        return [[peak, foot]], 1
     body = strokes if rng.random() < 0.5 else [[peak, foot]]
     extra: list[Stroke] = []
+    ambiguous = False
     if form < 0.85:
-        length = rng.uniform(0.2, 0.65) * height
-        angle = np.radians(rng.uniform(12.0, 60.0))  # below the horizontal, to the left
+        fraction, degrees = rng.uniform(0.2, 0.75), rng.uniform(5.0, 60.0)  # below the horizontal, to the left
+        length, angle = fraction * height, np.radians(degrees)
         extra.append([(peak[0] - length * np.cos(angle), peak[1] + length * np.sin(angle)), peak])
+        ambiguous = fraction >= AMBIGUOUS_FLAG_LENGTH and degrees <= AMBIGUOUS_FLAG_DEGREES
     if form >= 0.85 or rng.random() < 0.35:
         half = rng.uniform(0.15, 0.35) * height
         extra.append([(foot[0] - half, foot[1]), (foot[0] + half, foot[1])])
-    return body + extra
+        ambiguous = False
+    return body + extra, ONE_OR_SEVEN if ambiguous else 1
 
 
 def _four(left: float, top: float, width: float, height: float, open_top: bool,
@@ -274,13 +283,28 @@ def draw_inputs(strokes: Sequence[Stroke], rng: np.random.Generator, render: Ren
 def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, render: Render
                ) -> dict[str, np.ndarray]:
     """For each MNIST image, one phone-like drawing through each pipeline:
-    {pipeline: float32 array (N, 28, 28)}."""
+    {pipeline: float32 array (N, 28, 28), "labels": the label each drawing
+    ended with (a variant may make a one ONE_OR_SEVEN)}."""
     inputs = {pipeline: np.zeros((len(images), 28, 28), np.float32) for pipeline in PIPELINES}
+    drawn_labels = np.asarray(labels, np.int64).copy()
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
-        drawn = draw_inputs(writing_variant(skeleton_strokes(image), int(label), rng), rng, render)
+        strokes, drawn_labels[index] = writing_variant(skeleton_strokes(image), int(label), rng)
+        drawn = draw_inputs(strokes, rng, render)
         for pipeline in PIPELINES:
             inputs[pipeline][index] = drawn[pipeline]
-    return inputs
+    return {**inputs, "labels": drawn_labels}
+
+
+def synthesize_handwriting(strokes: Sequence[Sequence[Stroke]], labels: np.ndarray, rng: np.random.Generator,
+                           render: Render) -> dict[str, np.ndarray]:
+    """For each real drawing (canvas strokes), one hand-drawn placement
+    through each pipeline, as `synthesize` does for MNIST's."""
+    inputs = {pipeline: np.zeros((len(strokes), 28, 28), np.float32) for pipeline in PIPELINES}
+    for index, drawing in enumerate(strokes):
+        drawn = draw_inputs([list(stroke) for stroke in drawing], rng, render)
+        for pipeline in PIPELINES:
+            inputs[pipeline][index] = drawn[pipeline]
+    return {**inputs, "labels": np.asarray(labels, np.int64).copy()}
 
 
 def not_digit_drawings(count: int, seed: int) -> list[list[Stroke]]:
@@ -313,11 +337,13 @@ def synthesize_not_digits(count: int, rng: np.random.Generator, render: Render) 
     return inputs
 
 
-def _synthesize_chunk(images: np.ndarray | None, labels: np.ndarray | None, count: int, seed: int,
+def _synthesize_chunk(images, labels: np.ndarray | None, count: int, seed: int,
                       render: Render) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     if images is None:
         return synthesize_not_digits(count, rng, render)
+    if isinstance(images, list):
+        return synthesize_handwriting(images, labels, rng, render)
     return synthesize(images, labels, rng, render)
 
 
@@ -338,9 +364,10 @@ def _exit_with_parent(parent: int) -> None:
 def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, seed: int, render: Render,
                         workers: int = 2, count: int | None = None, chunk: int = 2000,
                         progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
-    """`synthesize` (or, with images None, `synthesize_not_digits` of `count`)
-    over chunks in worker processes; deterministic for a seed whatever the
-    number of workers. `render` must be a module-level function."""
+    """`synthesize` (or, with images None, `synthesize_not_digits` of `count`;
+    with a list of real drawings' strokes, `synthesize_handwriting`) over
+    chunks in worker processes; deterministic for a seed whatever the number
+    of workers. `render` must be a module-level function."""
     import concurrent.futures
     import multiprocessing
 
@@ -368,5 +395,6 @@ def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, se
             for process in list(getattr(pool, "_processes", {}).values()):
                 process.terminate()
             raise
-    return {pipeline: np.concatenate([results[start][pipeline] for start in starts]) if starts
-            else np.zeros((0, 28, 28), np.float32) for pipeline in PIPELINES}
+    keys = (*PIPELINES, "labels") if images is not None else PIPELINES
+    return {key: np.concatenate([results[start][key] for start in starts]) if starts
+            else np.zeros((0, 28, 28) if key != "labels" else (0,), np.float32) for key in keys}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 import math
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from model.errors import TrainingError
 from model.pipelines import PIPELINES
 
 NOT_A_DIGIT = 10  # the label of drawings that are no digit: their target is 0.1 for each digit
+# Drawings that are honestly two digits: their targets split between them.
+SOFT_TARGETS = {synthesis.ONE_OR_SEVEN: {1: 0.6, 7: 0.4}}
 # The threshold calls this share of held-out phone-like digits "not a digit"
 # (the product allows 2 % of real digits), on the pipeline the phone runs.
 DIGITS_REJECTED = 0.02
@@ -42,8 +45,12 @@ class Recipe:
     limit: int | None = None  # train on the first N MNIST images only (quick runs)
     synthetic_copies: int = 3  # phone-like drawings of each MNIST image
     phone_ratio: float = 1.5  # phone-like inputs per epoch, as a multiple of the MNIST images
-    not_digits: int = 30000  # drawings that are no digit in the pool (0: none)
-    not_digit_ratio: float = 0.667  # of them per epoch, as a multiple of the MNIST images
+    not_digits: int = 40000  # drawings that are no digit in the pool (0: none)
+    not_digit_ratio: float = 0.8  # of them per epoch, as a multiple of the MNIST images
+    handwriting: str | None = None  # real digits (stroke file) by writers outside UNIPEN, e.g. pendigits-train
+    handwriting_copies: int = 4  # hand-drawn placements of each real digit
+    handwriting_ratio: float = 0.4  # of them per epoch, as a multiple of the MNIST images
+    held_out_handwriting: str | None = None  # real digits by other writers, measured only (pendigits-test)
     min_accuracy: float = 0.5  # on the held-out MNIST test set, or nothing is saved
 
 
@@ -53,6 +60,11 @@ class TrainingSet:
     drawings that are no digit)."""
     images: np.ndarray  # (N, 28, 28) float32 in [0, 1]
     labels: np.ndarray  # (N,) int64
+    handwritten: np.ndarray | None = None  # (N,) bool: drawn from real handwriting, not MNIST
+
+    def __post_init__(self):
+        if self.handwritten is None:
+            self.handwritten = np.zeros(len(self.labels), bool)
 
 
 def cached_synthesis(cache: Path, name: str, make: Callable[[], dict[str, np.ndarray]],
@@ -63,13 +75,14 @@ def cached_synthesis(cache: Path, name: str, make: Callable[[], dict[str, np.nda
     if cache_file.exists():
         try:
             with np.load(cache_file) as stored:
-                inputs = {pipeline: stored[pipeline] for pipeline in PIPELINES}
-            if len({len(a) for a in inputs.values()}) == 1 and all(
-                    a.shape[1:] == (28, 28) and a.dtype == np.float32 for a in inputs.values()):
+                inputs = {key: stored[key] for key in stored.files if key in (*PIPELINES, "labels")}
+            images = [inputs.get(pipeline) for pipeline in PIPELINES]
+            if all(a is not None and a.shape[1:] == (28, 28) and a.dtype == np.float32 for a in images) and len(
+                    {len(a) for a in inputs.values()}) == 1:
                 log(f"cached in {cache_file}")
                 return inputs
             log(f"{cache_file}: wrong shapes; drawing again")
-        except (OSError, ValueError, KeyError, EOFError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             log(f"{cache_file}: unreadable ({error}); drawing again")
     inputs = make()
     with atomic_path(cache_file) as temporary:
@@ -97,7 +110,26 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
                                                             progress=progress), log)
         for pipeline in PIPELINES:
             parts_images.append(inputs[pipeline])
-            parts_labels.append(labels)
+            parts_labels.append(inputs["labels"])
+    handwritten = []
+    if recipe.handwriting and recipe.handwriting_copies:
+        from model.strokes import read_drawings
+
+        drawings = [d for d in read_drawings(recipe.handwriting) if d.label is not None]
+        strokes = [d.on_phone_canvas() for d in drawings]
+        real_labels = np.array([d.label for d in drawings], np.int64)
+        real_key = hashlib.sha256(json.dumps([strokes, real_labels.tolist()]).encode()).hexdigest()[:12]
+        for copy in range(recipe.handwriting_copies):
+            log(f"real handwriting ({len(drawings)} digits), copy {copy + 1}/{recipe.handwriting_copies}:")
+            seed = recipe.seed * 1_000_003 + 555_000_000 + copy * len(drawings)
+            inputs = cached_synthesis(
+                cache, f"handwriting-{real_key}-copy{copy}-seed{recipe.seed}-v{synthesis.VERSION}.npz",
+                lambda seed=seed: synthesis.synthesize_parallel(strokes, real_labels, seed, render, workers=workers,
+                                                                progress=progress), log)
+            for pipeline in PIPELINES:
+                parts_images.append(inputs[pipeline])
+                parts_labels.append(inputs["labels"])
+                handwritten.append(len(inputs["labels"]))
     if recipe.not_digits:
         log(f"drawings that are no digit ({recipe.not_digits}):")
         seed = recipe.seed * 1_000_003 + 999_983_000
@@ -110,7 +142,11 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
             parts_labels.append(np.full(recipe.not_digits, NOT_A_DIGIT, np.int64))
     if not parts_images:
         return TrainingSet(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64))
-    return TrainingSet(np.concatenate(parts_images), np.concatenate(parts_labels).astype(np.int64))
+    labels = np.concatenate(parts_labels).astype(np.int64)
+    mnist_count = 2 * recipe.synthetic_copies * len(images)
+    is_handwritten = np.zeros(len(labels), bool)
+    is_handwritten[mnist_count:mnist_count + sum(handwritten)] = True
+    return TrainingSet(np.concatenate(parts_images), labels, is_handwritten)
 
 
 def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
@@ -126,11 +162,15 @@ def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 
 
 
 def targets(labels: np.ndarray) -> np.ndarray:
-    """One-hot for a digit; 0.1 for each digit for a drawing that is no digit."""
+    """One-hot for a digit; 0.1 for each digit for a drawing that is no digit;
+    split between two digits for an ambiguous one (SOFT_TARGETS)."""
     result = np.zeros((len(labels), 10), np.float32)
     digits = labels < NOT_A_DIGIT
     result[np.flatnonzero(digits), labels[digits]] = 1.0
-    result[~digits] = 0.1
+    result[labels == NOT_A_DIGIT] = 0.1
+    for label, split in SOFT_TARGETS.items():
+        for digit, share in split.items():
+            result[labels == label, digit] = share
     return result
 
 
@@ -139,20 +179,24 @@ class MixedEpochs(keras.utils.PyDataset):
     digits and drawings that are no digit drawn at random from their pools."""
 
     def __init__(self, mnist_images, mnist_labels, phone_like: TrainingSet, batch_size: int, seed: int,
-                 digits_per_epoch: int, not_digits_per_epoch: int):
+                 digits_per_epoch: int, not_digits_per_epoch: int, handwriting_per_epoch: int = 0):
         super().__init__()
         self.mnist_images, self.mnist_labels = mnist_images, mnist_labels
         self.batch_size = batch_size
         self.rng = np.random.default_rng(seed)
-        self.digit_pool = np.flatnonzero(phone_like.labels < NOT_A_DIGIT)
-        self.not_digit_pool = np.flatnonzero(phone_like.labels == NOT_A_DIGIT)
+        is_digit = phone_like.labels != NOT_A_DIGIT
+        self.digit_pool = np.flatnonzero(is_digit & ~phone_like.handwritten)
+        self.handwriting_pool = np.flatnonzero(is_digit & phone_like.handwritten)
+        self.not_digit_pool = np.flatnonzero(~is_digit)
         self.phone_like = phone_like
         self.digits_per_epoch = min(len(self.digit_pool), digits_per_epoch)
+        self.handwriting_per_epoch = min(len(self.handwriting_pool), handwriting_per_epoch)
         self.not_digits_per_epoch = min(len(self.not_digit_pool), not_digits_per_epoch)
         self.on_epoch_end()
 
     def on_epoch_end(self) -> None:
         chosen = np.concatenate([self.rng.choice(self.digit_pool, self.digits_per_epoch, replace=False),
+                                 self.rng.choice(self.handwriting_pool, self.handwriting_per_epoch, replace=False),
                                  self.rng.choice(self.not_digit_pool, self.not_digits_per_epoch, replace=False)])
         images = np.concatenate([random_shift(self.mnist_images, self.rng), self.phone_like.images[chosen]])
         labels = np.concatenate([self.mnist_labels, self.phone_like.labels[chosen]])
@@ -215,9 +259,26 @@ def held_out_figures(model: keras.Model, mnist, recipe: Recipe, render, workers:
     threshold = not_a_digit_threshold(probabilities[THRESHOLD_PIPELINE].max(axis=1))
     labels = mnist.y_test.astype(np.int64)
     caught = {p: round(float((top_probabilities(model, not_digits[p]) < threshold).mean()), 4) for p in PIPELINES}
-    return {"digits_accuracy": {p: round(float((probabilities[p].argmax(1) == labels).mean()), 4)
-                                for p in PIPELINES},
-            "not_a_digit_below": threshold, "not_digits_caught": caught}
+    figures = {"digits_accuracy": {p: round(float((probabilities[p].argmax(1) == labels).mean()), 4)
+                                   for p in PIPELINES},
+               "not_a_digit_below": threshold, "not_digits_caught": caught}
+    if recipe.held_out_handwriting:
+        figures["handwriting_accuracy"] = held_out_handwriting_accuracy(model, recipe.held_out_handwriting, render)
+    return figures
+
+
+def held_out_handwriting_accuracy(model: keras.Model, path: str, render) -> dict[str, float]:
+    """Accuracy on real digits by writers training never saw, drawn as they
+    were written (no placement), through each pipeline."""
+    from model.pipelines import to_model_input
+    from model.strokes import read_drawings
+
+    drawings = [d for d in read_drawings(path) if d.label is not None]
+    labels = np.array([d.label for d in drawings])
+    bitmaps = [render(d.on_phone_canvas()) for d in drawings]
+    return {p: round(float((model.predict(np.stack([to_model_input(b, p) for b in bitmaps])[..., None],
+                                          batch_size=500, verbose=0).argmax(1) == labels).mean()), 4)
+            for p in PIPELINES}
 
 
 def not_a_digit_threshold(digit_top_probabilities: np.ndarray) -> float:
@@ -236,7 +297,8 @@ def train_member(member: int, train_images, train_labels, phone_like: TrainingSe
     training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels, phone_like,
                                 recipe.batch_size, seed,
                                 digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
-                                not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)))
+                                not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)),
+                                handwriting_per_epoch=round(recipe.handwriting_ratio * len(train_images)))
     model = build_model(recipe.network)
     schedule = cosine_schedule(recipe.learning_rate, recipe.epochs * len(training_data))
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",

@@ -21,6 +21,7 @@ from model.cli import (
     check_writable_folder,
     non_negative_int,
     positive_float,
+    fail,
     positive_int,
     run_interruptibly,
 )
@@ -55,6 +56,14 @@ def parse_args(argv=None):
                         help="drawings that are no digit in the training pool (0: none)")
     parser.add_argument("--not-digit-ratio", type=positive_float, default=defaults.not_digit_ratio,
                         help="drawings that are no digit per epoch, as a multiple of the MNIST images")
+    parser.add_argument("--handwriting", help="real digits to train on (stroke file by writers outside UNIPEN, "
+                        "e.g. build/handwriting/pendigits-train.jsonl.gz from scripts/convert_pendigits.py)")
+    parser.add_argument("--handwriting-copies", type=non_negative_int, default=defaults.handwriting_copies,
+                        help="hand-drawn placements of each real digit")
+    parser.add_argument("--handwriting-ratio", type=positive_float, default=defaults.handwriting_ratio,
+                        help="real-handwriting inputs per epoch, as a multiple of the MNIST images")
+    parser.add_argument("--held-out-handwriting", help="real digits by other writers, measured after training "
+                        "(e.g. build/handwriting/pendigits-test.jsonl.gz)")
     parser.add_argument("--min-accuracy", type=float, default=defaults.min_accuracy,
                         help="save nothing if MNIST test accuracy ends below this")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
@@ -70,12 +79,17 @@ def main(argv=None) -> int:
     out = Path(args.out)
     check_writable_file(out, "--out", megabytes=20)
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
+    for option, path in (("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting)):
+        if path and not Path(path).is_file():
+            return fail(f"{option} {path}: no such file")
     from model.training import Recipe
 
     recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,
-                    not_digit_ratio=args.not_digit_ratio, min_accuracy=args.min_accuracy)
+                    not_digit_ratio=args.not_digit_ratio, handwriting=args.handwriting,
+                    handwriting_copies=args.handwriting_copies, handwriting_ratio=args.handwriting_ratio,
+                    held_out_handwriting=args.held_out_handwriting, min_accuracy=args.min_accuracy)
 
     def work() -> int:
         from desktop_app.render import render_strokes
