@@ -11,9 +11,9 @@ import model  # noqa: F401  (process-wide settings, before numpy loads)
 
 
 def parse_args(argv=None):
-    from desktop_app.main_window import SCREENSHOT_FORMATS
-    from model.engines import ENGINES, PRECISIONS
-    from model.pipelines import PIPELINE_ALIASES, PIPELINES
+    from desktop_app.file_actions import SCREENSHOT_FORMATS
+    from model.runtime.cli import add_pipeline_option
+    from model.runtime.engines import ENGINES, PRECISIONS, engine_help
 
     parser = argparse.ArgumentParser(prog="python -m desktop_app", description="Draw a digit; see what the model "
                                      "(and the phone) thinks it is.")
@@ -21,11 +21,8 @@ def parse_args(argv=None):
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="predict, save a picture of the whole window (.png, .jpg or .bmp) and exit "
                              "(no display needed)")
-    parser.add_argument("--engine", choices=ENGINES,
-                        help="coreml: the phone's .mlmodel, run here (default); keras: the .keras model")
-    parser.add_argument("--pipeline", choices=[*PIPELINES, *PIPELINE_ALIASES],
-                        help="phone: the phone's whole-canvas shrink (default); centred: MNIST-style centring "
-                             "(ios and mnist are the old names)")
+    parser.add_argument("--engine", choices=ENGINES, help=engine_help())
+    add_pipeline_option(parser)
     parser.add_argument("--compare", action="store_true", help="run both engines and flag disagreements")
     parser.add_argument("--compare-model", metavar="PATH", help="show a second model file beside the chosen one")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
@@ -33,8 +30,6 @@ def parse_args(argv=None):
     parser.add_argument("--coreml-model", metavar="PATH", help="the .mlmodel to run (default: the shipped one)")
     parser.add_argument("--keras-model", metavar="PATH", help="the .keras model (default: the shipped one)")
     args = parser.parse_args(argv)
-    if args.pipeline:
-        args.pipeline = PIPELINE_ALIASES.get(args.pipeline, args.pipeline)
     if args.screenshot and Path(args.screenshot).suffix.lower() not in SCREENSHOT_FORMATS:
         parser.error(f"--screenshot {args.screenshot}: unknown image type; use one of "
                      f"{', '.join(SCREENSHOT_FORMATS)}")
@@ -49,9 +44,10 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.main_window import APP_NAME, MainWindow, save_screenshot
-    from model.cli import check_writable_file
+    from desktop_app.file_actions import save_screenshot
+    from desktop_app.main_window import APP_NAME, MainWindow
     from model.errors import ModelFileError
+    from model.runtime.cli import check_writable_file
 
     if args.screenshot:
         check_writable_file(Path(args.screenshot), "--screenshot")
@@ -66,24 +62,24 @@ def main(argv=None) -> int:
                         load_in_background=not args.screenshot, settings=settings)
     session = window.session
     if args.precision != "float32":
-        session.set_precision(args.precision)
+        session.models.set_precision(args.precision)
     if args.compare:
-        session.set_compare_engines(True)
+        session.models.set_compare_engines(True)
     if args.compare_model:
         try:
-            session.compare_with_model(args.compare_model)
+            session.models.compare_with_model(args.compare_model)
         except ModelFileError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
     # A model named on the command line (or any model, for a screenshot) that
     # cannot run is an error, not a picture of one.
-    given = [slot for slot in session.shown_slots() if slot.state == "error" and (slot.given or args.screenshot)]
+    given = [slot for slot in session.models.shown_slots() if slot.state == "error" and (slot.given or args.screenshot)]
     for slot in given:
         print(f"error: {slot.error}", file=sys.stderr)
     if given:
         return 2
     window.show()
-    if args.open and not window.open_file(args.open) and args.screenshot:
+    if args.open and not window.files.open_file(args.open) and args.screenshot:
         print(f"error: {window.statusBar().currentMessage()}", file=sys.stderr)
         return 2
     if args.screenshot:

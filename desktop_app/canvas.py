@@ -13,14 +13,14 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop_app.document import DRAWING
 from desktop_app.render import CANVAS_SIZE, array_to_image, paint_strokes, render_image
-from desktop_app.session import DRAWING, Session
-
-Point = tuple[float, float]
+from desktop_app.session import Session
+from model.runtime.strokes import Point
 
 
 class Canvas(QWidget):
-    strokeMoved = Signal()  # the stroke being drawn grew
+    strokeMoved = Signal()  # the pen went down on the canvas or moved with it down: time for a live prediction
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,18 +51,18 @@ class Canvas(QWidget):
 
     # --- mouse (a pen tablet arrives as mouse events too)
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.session.begin_stroke(self.to_canvas(event.position())):
+        if event.button() == Qt.MouseButton.LeftButton and self.session.document.begin_stroke(self.to_canvas(event.position())):
             self.strokeMoved.emit()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self.session.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
+        if self.session.document.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
-        self.session.extend_stroke(self.to_canvas(event.position()))
+        self.session.document.extend_stroke(self.to_canvas(event.position()))
         self.strokeMoved.emit()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self.session.end_stroke()  # one point is a dot, as a tap is on the phone
+            self.session.document.end_stroke()  # one point is a dot, as a tap is on the phone
 
     # --- painting
     def resizeEvent(self, event) -> None:
@@ -72,7 +72,7 @@ class Canvas(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         rect = self.canvas_rect()
         ratio = self.devicePixelRatioF()
-        content = self.session.content
+        content = self.session.document.content
         if self._display is None or self._display_content is not content:
             # Drawn at the screen's resolution so HiDPI ink is crisp; the model's
             # bitmap is drawn separately at 375x375.
@@ -84,9 +84,9 @@ class Canvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(rect, QColor(0, 0, 0))
         painter.drawImage(rect.topLeft(), self._display)
-        if self.session.current:
+        if self.session.document.current:
             painter.setClipRect(rect)
             painter.translate(rect.topLeft())
             painter.scale(rect.width() / CANVAS_SIZE, rect.width() / CANVAS_SIZE)
-            paint_strokes(painter, [piece for piece in self.session.current if piece])
+            paint_strokes(painter, [piece for piece in self.session.document.current if piece])
         painter.end()

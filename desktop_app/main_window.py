@@ -6,144 +6,50 @@ the choice of pipeline and models. What the app knows lives in the Session."""
 from __future__ import annotations
 
 import html
-import json
-import threading
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSizePolicy,
     QToolBar,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.canvas import Canvas
-from desktop_app.render import array_to_image, render_canvas
-from desktop_app.session import (
-    DRAWING,
-    LABEL,
-    MODELS,
-    OPTIONS,
-    PREDICTION,
-    TEXT_PREDICTING,
-    ModelSlot,
-    Session,
-    load_model,
-)
-from desktop_app.widgets import ModelInputView, ProbabilityBars
-from model.atomic import atomic_path, write_text_atomic
-from model.engines import ENGINES
-from model.errors import DataError, ModelFileError
-from model.images import image_to_canvas, sample_to_canvas
-from model.pipelines import PIPELINE_TITLES, PIPELINES
-from model.strokes import Drawing, read_drawing_file
+from desktop_app.document import DRAWING
+from desktop_app.file_actions import FileActions
+from desktop_app.help import HELP_TEXT, about_text
+from desktop_app.model_loader import ModelLoader
+from desktop_app.personal_ui import PersonalActions
+from desktop_app.render import render_canvas
+from desktop_app.session import LABEL, MODELS, OPTIONS, PREDICTION, TEXT_PREDICTING, Session
+from desktop_app.teaching import Teaching
+from desktop_app.widgets import ModelInputView, PhoneScreen, ProbabilityBars, side_panel
+from model.errors import DataError
+from model.runtime.engines import ENGINES
+from model.runtime.images import sample_to_canvas
+from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
 
 APP_NAME = "DigitRecognizer"
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 SAMPLES = (("five.png", "Sample 5"), ("four.png", "Sample 4"))
 LIVE_INTERVAL_MS = 40  # at most one live prediction per this while the pen moves
-RECENT_FILES = 8
-DRAWING_SUFFIXES = (".json", ".jsonl")
-IMAGE_FILTER = "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"
-MODEL_FILTER = " ".join(f"*{suffix}" for kind in ENGINES.values() for suffix in kind.suffixes)
-
-PIPELINE_HELP = {
-    "phone": "the whole 375×375 canvas shrunk to 28×28 by area averaging, exactly as the phone app does.",
-    "centred": "the ink cropped, its longer side scaled to 20 px, strokes widened to MNIST's pen and the "
-               "centre of mass moved to the middle, as the MNIST digits were made.",
-}
-HELP_TEXT = (
-    "<h3>Input pipelines</h3>"
-    + "".join(f"<p><b>{PIPELINE_TITLES[name]}</b> ({name}): {text}</p>" for name, text in PIPELINE_HELP.items())
-    + "<h3>Engines</h3>"
-    "<p><b>Core ML (.mlmodel)</b>: the very model file the iPhone app runs, evaluated here with numpy, "
-    "layer by layer, as Core ML defines it. Starts instantly.</p>"
-    "<p><b>Keras (.keras)</b>: the trained Keras model in TensorFlow (installed with the training tools).</p>"
-    "<h3>The answers</h3>"
-    "<p><b>Digit may be: N</b> is what the phone prints: its top class, whatever it is. Beside it, the desktop's "
-    "honest verdict: the digit, <i>not sure</i> when the runner-up has at least half the top probability "
-    "(\"2 or 8?\"), or <i>not a digit</i> when the top probability is below the model's own threshold.</p>"
-)
-
-
-class ModelLoader(QObject):
-    """Loads models off the UI thread (TensorFlow takes seconds to import) and
-    hands the result back on it."""
-
-    loaded = Signal(object, object)  # the session's callback, and the engine or an error message
-
-    def __init__(self, parent: QObject, background: bool):
-        super().__init__(parent)
-        self.background = background
-        self.loaded.connect(lambda done, result: done(result), Qt.ConnectionType.QueuedConnection)
-
-    def load(self, slot: ModelSlot, done) -> None:
-        # Core ML loads in ~50 ms; only TensorFlow is worth a thread.
-        if not self.background or slot.engine == "coreml":
-            done(load_model(slot))
-            return
-        threading.Thread(target=lambda: self.loaded.emit(done, load_model(slot)), name=f"load-{slot.engine}",
-                         daemon=True).start()
-
-
-class PhoneScreen(QWidget):
-    """The phone's screen: the square canvas with the sample buttons and the
-    labels right under it, kept together and centred in whatever room the
-    window gives (a layout would stretch the canvas's widget, not its square)."""
-
-    SPACING = 6
-
-    def __init__(self, canvas: Canvas, below: list[QWidget]):
-        super().__init__()
-        self.canvas, self.below = canvas, below
-        for widget in (canvas, *below):
-            widget.setParent(self)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-
-    def _heights(self, width: int) -> list[int]:
-        return [w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height() for w in self.below]
-
-    def _group_height(self, side: int) -> int:
-        """The canvas of this side and everything under it, spaced."""
-        return side + sum(self._heights(side)) + self.SPACING * len(self.below)
-
-    def minimumSizeHint(self) -> QSize:
-        side = self.canvas.minimumWidth()
-        return QSize(side, self._group_height(side))
-
-    def sizeHint(self) -> QSize:
-        return QSize(375, self._group_height(375))
-
-    def resizeEvent(self, event) -> None:
-        side = max(min(self.width(), self.height() - (self._group_height(self.width()) - self.width())), 1)
-        heights = self._heights(side)
-        left, top = (self.width() - side) // 2, max((self.height() - self._group_height(side)) // 2, 0)
-        self.canvas.setGeometry(left, top, side, side)
-        y = top + side + self.SPACING
-        for widget, height in zip(self.below, heights, strict=True):
-            widget.setGeometry(left, y, side, height)
-            y += height + self.SPACING
-        super().resizeEvent(event)
-
 
 class MainWindow(QMainWindow):
     predicted = Signal()  # a prediction (or "nothing drawn") has been shown
 
     def __init__(self, engine: str | None = None, pipeline: str | None = None, model_paths: dict | None = None,
-                 load_in_background: bool = True, settings: QSettings | None = None):
+                 load_in_background: bool = True, settings: QSettings | None = None, data_dir: Path | None = None):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.loader = ModelLoader(self, load_in_background)
@@ -155,6 +61,15 @@ class MainWindow(QMainWindow):
                                                      else "phone"),
                                engine=engine or (remembered_engine if remembered_engine in ENGINES else "coreml"),
                                model_paths=model_paths, load=self.loader.load)
+        self.files = FileActions(self, self.session, self.settings, self._tell, self._complain)
+        # The personal set and model live in the platform's app-data folder.
+        data_dir = data_dir or Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+        kept = True
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only home: teach for this session only, and say so
+            data_dir, kept = Path(tempfile.mkdtemp(prefix="digit-recognizer-")), False
+        self.teaching = Teaching(self.session, data_dir / "personal-set.jsonl", data_dir / "personal.mlmodel")
         self.canvas = Canvas(self.session)
         self.result_label = QLabel()
         self.verdict_label = QLabel()
@@ -167,6 +82,12 @@ class MainWindow(QMainWindow):
         self._live_timer = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
         self.setAcceptDrops(True)
         self._build_actions()
+        self.personal = PersonalActions(self, self.teaching, self._tell, self._complain)
+        self.bars.digitClicked.connect(self.personal.teach)
+        if not kept:
+            self._tell("The app-data folder cannot be written: what you teach is kept for this session only")
+        if self.settings.value("personal/use", False) in (True, "true") and self.teaching.model_path.exists():
+            self.session.models.show_personal(True)
         self._build_menus()
         self._build_toolbar()
         self._build_layout()
@@ -176,10 +97,10 @@ class MainWindow(QMainWindow):
         self._live_timer.timeout.connect(lambda: self.session.predict(live=True))
         self.pipeline_box.currentIndexChanged.connect(lambda: self.session.choose_pipeline(
             self.pipeline_box.currentData()))
-        self.engine_box.currentIndexChanged.connect(lambda: self.session.choose_engine(self.engine_box.currentData()))
-        self.compare_box.toggled.connect(self.session.set_compare_engines)
+        self.engine_box.currentIndexChanged.connect(lambda: self.session.models.choose_engine(self.engine_box.currentData()))
+        self.compare_box.toggled.connect(self.session.models.set_compare_engines)
         self._show_all()
-        self.session.ensure_loaded()
+        self.session.models.ensure_loaded()
 
     # --- construction
     def _action(self, text: str, shortcuts, slot, tip: str, checkable: bool = False) -> QAction:
@@ -195,23 +116,23 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         standard = QKeySequence.StandardKey
-        self.open_action = self._action("&Open…", [standard.Open], self.open_dialog,
+        self.open_action = self._action("&Open…", [standard.Open], self.files.open_dialog,
                                         "Open a saved drawing (.json) or any image")
-        self.save_action = self._action("&Save", [standard.Save], self.save, "Save the drawing (PNG and JSON)")
-        self.save_as_action = self._action("Save &As…", [standard.SaveAs], self.save_dialog,
+        self.save_action = self._action("&Save", [standard.Save], self.files.save, "Save the drawing (PNG and JSON)")
+        self.save_as_action = self._action("Save &As…", [standard.SaveAs], self.files.save_dialog,
                                            "Save the drawing under a new name")
-        self.screenshot_action = self._action("&Export Screenshot…", [], self.screenshot_dialog,
+        self.screenshot_action = self._action("&Export Screenshot…", [], self.files.screenshot_dialog,
                                               "Save a picture of the whole window")
-        self.open_model_action = self._action("Open &Model…", [], self.open_model_dialog,
+        self.open_model_action = self._action("Open &Model…", [], self.files.open_model_dialog,
                                               "Run another .mlmodel or .keras file")
-        self.compare_model_action = self._action("&Compare With Model…", [], self.compare_model_dialog,
+        self.compare_model_action = self._action("&Compare With Model…", [], self.files.compare_model_dialog,
                                                  "Show a second model's answers beside the chosen one")
         self.quit_action = self._action("&Quit", [standard.Quit, "Ctrl+Q"], self.close, "Quit")
-        self.undo_action = self._action("&Undo", [standard.Undo], self.session.undo, "Undo the last change")
-        self.redo_action = self._action("&Redo", [standard.Redo], self.session.redo, "Redo what was undone")
+        self.undo_action = self._action("&Undo", [standard.Undo], self.session.document.undo, "Undo the last change")
+        self.redo_action = self._action("&Redo", [standard.Redo], self.session.document.redo, "Redo what was undone")
         self.clear_action = self._action("&Clear", ["Ctrl+Backspace", "Delete"], self.clear,
                                          "Empty the canvas (undoable)")
-        self.paste_action = self._action("&Paste", [standard.Paste], self.paste,
+        self.paste_action = self._action("&Paste", [standard.Paste], self.files.paste,
                                          "Paste an image, or a drawing's JSON or file path")
         self.predict_action = self._action("&Predict", ["Ctrl+Return", "Return"], self.predict,
                                            "Predict the digit, as the phone's button does")
@@ -220,13 +141,13 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About", [], self.show_about, "Versions of the app and its parts")
         self.pipeline_actions = QActionGroup(self)
         for name in PIPELINES:
-            made = self._action(PIPELINE_TITLES[name], [], lambda _=False, n=name: self._choose_pipeline(n),
+            made = self._action(PIPELINE_TITLES[name], [], lambda _=False, n=name: self.session.choose_pipeline(n),
                                 PIPELINE_HELP[name], checkable=True)
             made.setData(name)
             self.pipeline_actions.addAction(made)
         self.engine_actions = QActionGroup(self)
         for kind in ENGINES.values():
-            made = self._action(kind.title, [], lambda _=False, n=kind.name: self._choose_engine(n),
+            made = self._action(kind.title, [], lambda _=False, n=kind.name: self.session.models.choose_engine(n),
                                 f"Run the {kind.title} model", checkable=True)
             made.setData(kind.name)
             self.engine_actions.addAction(made)
@@ -234,7 +155,7 @@ class MainWindow(QMainWindow):
                                            "Run both engines and flag any disagreement", checkable=True)
         self.compare_box.toggled.connect(self.compare_action.setChecked)
         self.precision_action = self._action(
-            "Phone &Precision (float16)", [], lambda on: self.session.set_precision("float16" if on else "float32"),
+            "Phone &Precision (float16)", [], lambda on: self.session.models.set_precision("float16" if on else "float32"),
             "Round weights and every layer's output to float16, as a phone's Neural Engine and GPU do",
             checkable=True)
 
@@ -243,7 +164,7 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.save_as_action)
@@ -252,12 +173,20 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_model_action)
         file_menu.addAction(self.compare_model_action)
         file_menu.addSeparator()
+        for action in (self.personal.export_model_action, self.personal.export_updatable_action,
+                       self.personal.export_set_action, self.personal.import_set_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, self.clear_action, self.paste_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.predict_action)
+        edit_menu.addSeparator()
+        edit_menu.addMenu(self.personal.this_is_menu)
+        edit_menu.addAction(self.personal.set_action)
+        edit_menu.addAction(self.personal.personalise_action)
         view_menu = menus.addMenu("&View")
         view_menu.addSection("Input pipeline")
         view_menu.addActions(self.pipeline_actions.actions())
@@ -266,6 +195,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.compare_action)
         view_menu.addAction(self.precision_action)
+        view_menu.addAction(self.personal.personal_model_action)
+        view_menu.addAction(self.personal.compare_action)
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.help_action)
         help_menu.addAction(self.about_action)
@@ -331,43 +262,20 @@ class MainWindow(QMainWindow):
         self.pipeline_box.setToolTip("\n".join(f"{PIPELINE_TITLES[n]}: {PIPELINE_HELP[n]}" for n in PIPELINES))
         for kind in ENGINES.values():
             self.engine_box.addItem(kind.title, kind.name)
-        self.engine_box.setToolTip("Core ML: the very .mlmodel the phone runs. Keras: the trained .keras model.")
+        self.engine_box.setToolTip("\n".join(f"{kind.title}: {kind.help}" for kind in ENGINES.values()))
         self.compare_box.setToolTip("Run both engines and flag any disagreement")
-        self.bars.setToolTip("Each digit's probability; the top one highlighted")
+        self.bars.setToolTip("Each digit's probability; the top one highlighted. Click a digit to teach that "
+                             "this drawing is it (or press its key)")
+        personalise = QToolButton()
+        personalise.setDefaultAction(self.personal.personalise_action)
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setToolTip("The models shown and their state")
 
-        heading = QLabel("Probabilities")
-        heading.setStyleSheet("font-weight: 600;")
-        seen = QLabel("What the model sees (28×28)")
-        seen.setStyleSheet("font-weight: 600;")
-        options = QFormLayout()
-        options.addRow("Input pipeline", self.pipeline_box)
-        options.addRow("Engine", self.engine_box)
-        options.addRow("", self.compare_box)
-
-        side = QVBoxLayout()
-        side.addWidget(heading)
-        side.addWidget(self.bars)
-        side.addSpacing(8)
-        side.addWidget(seen)
-        side.addWidget(self.input_view)
-        side.addSpacing(8)
-        side.addLayout(options)
-        side.addWidget(self.status_label)
-        side.addStretch()
-        side_widget = QWidget()
-        side_widget.setLayout(side)
-        side_scroll = QScrollArea()  # small screens at large scale: the side panel scrolls
-        side_scroll.setWidget(side_widget)
-        side_scroll.setWidgetResizable(True)
-        side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        # It scrolls down, never across: it is always as wide as its content needs.
-        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        side_scroll.setMinimumWidth(side_widget.minimumSizeHint().width()
-                                    + side_scroll.verticalScrollBar().sizeHint().width())
+        side_scroll = side_panel(self.bars, self.input_view, [("Input pipeline", self.pipeline_box),
+                                 ("Engine", self.engine_box), ("", self.compare_box), ("", personalise)],
+                                 self.status_label)
 
         row = QHBoxLayout()
         row.addWidget(phone, 3)
@@ -379,10 +287,6 @@ class MainWindow(QMainWindow):
         self.resize(840, 740)
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         self._fit_screen()
-        for key, box in (("pipeline", self.pipeline_box), ("engine", self.engine_box)):
-            box.blockSignals(True)
-            box.setCurrentIndex(box.findData(getattr(self.session, key)))
-            box.blockSignals(False)
 
     def _fit_screen(self) -> None:
         """No bigger than the screen (a laptop at 200 % is 640x400 points)."""
@@ -417,31 +321,33 @@ class MainWindow(QMainWindow):
 
     def _show_prediction(self) -> None:
         series = [(title, None if p is None else p.probabilities)
-                  for title, p in zip(self.session.shown_titles(), self.session.predictions, strict=False)]
+                  for title, p in zip(self.session.models.shown_titles(), self.session.predictions, strict=False)]
         self.bars.set_series([(name, probabilities) for name, probabilities in series if probabilities is not None])
         self.input_view.set_input(self.session.model_input)
         self.verdict_label.setText(self.session.verdict_text())
         self._show_status()
-        self.undo_action.setEnabled(self.session.can_undo())
-        self.redo_action.setEnabled(self.session.can_redo())
+        self.undo_action.setEnabled(self.session.document.can_undo())
+        self.redo_action.setEnabled(self.session.document.can_redo())
 
     def _show_options(self) -> None:
-        for box, value in ((self.pipeline_box, self.session.pipeline), (self.engine_box, self.session.engine)):
+        for box, value in ((self.pipeline_box, self.session.pipeline), (self.engine_box, self.session.models.engine)):
             if box.currentData() != value:
                 box.blockSignals(True)
                 box.setCurrentIndex(box.findData(value))
                 box.blockSignals(False)
-        for group, value in ((self.pipeline_actions, self.session.pipeline), (self.engine_actions, self.session.engine)):
+        for group, value in ((self.pipeline_actions, self.session.pipeline), (self.engine_actions, self.session.models.engine)):
             for action in group.actions():
                 action.setChecked(action.data() == value)
-        if self.compare_box.isChecked() != self.session.compare_engines:
+        if self.compare_box.isChecked() != self.session.models.compare_engines:
             self.compare_box.blockSignals(True)
-            self.compare_box.setChecked(self.session.compare_engines)
+            self.compare_box.setChecked(self.session.models.compare_engines)
             self.compare_box.blockSignals(False)
-        self.compare_action.setChecked(self.session.compare_engines)
-        self.precision_action.setChecked(self.session.precision == "float16")
+        self.compare_action.setChecked(self.session.models.compare_engines)
+        self.precision_action.setChecked(self.session.models.precision == "float16")
         self.settings.setValue("pipeline", self.session.pipeline)
-        self.settings.setValue("engine", self.session.engine)
+        self.settings.setValue("engine", self.session.models.engine)
+        self.settings.setValue("personal/use", self.session.models.use_personal)
+        self.personal.refresh()
 
     def _show_status(self) -> None:
         lines = self.session.status_lines()
@@ -450,20 +356,14 @@ class MainWindow(QMainWindow):
             for text, problem in lines))
 
     def _show_title(self) -> None:
-        name = self.session.content.name
+        name = self.session.document.content.name
         self.setWindowTitle(f"{APP_NAME} — {name}" if name else APP_NAME)
 
     # --- actions
     def _schedule_live_prediction(self) -> None:
-        self.session.forget_name()
+        self.session.document.rename(None)
         if not self._live_timer.isActive():
             self._live_timer.start()
-
-    def _choose_pipeline(self, name: str) -> None:
-        self.session.choose_pipeline(name)
-
-    def _choose_engine(self, name: str) -> None:
-        self.session.choose_engine(name)
 
     def predict(self) -> None:
         self.result_label.setText(TEXT_PREDICTING)
@@ -473,159 +373,13 @@ class MainWindow(QMainWindow):
 
     def clear(self) -> None:
         self._live_timer.stop()
-        self.session.clear()
+        self.session.document.clear()
 
     def load_sample(self, file_name: str) -> None:
         try:
-            self.session.set_image(sample_to_canvas(SAMPLES_DIR / file_name), sample=True)
+            self.session.document.set_image(sample_to_canvas(SAMPLES_DIR / file_name), sample=True)
         except DataError as error:
             self._complain("Cannot load the sample", str(error))
-
-    # --- files
-    def open_file(self, path: str | Path) -> bool:
-        """Open a saved drawing (.json strokes) or any image; a bad file gets a message."""
-        path = Path(path)
-        try:
-            if path.suffix.lower() in DRAWING_SUFFIXES:
-                drawing = read_drawing_file(path)
-                self.session.set_drawing(drawing.on_phone_canvas(), name=path.name)
-                if drawing.note:
-                    self._tell(f"{path.name}: {drawing.note}")
-            else:
-                self.session.set_image(image_to_canvas(path), name=path.name)
-        except DataError as error:
-            self._complain("Cannot open", str(error))
-            return False
-        self._remember_file(path)
-        return True
-
-    def save_file(self, path: str | Path) -> list[Path]:
-        """PNG of the canvas at `path`, and its strokes as JSON beside it when
-        there are strokes; returns the files written."""
-        png = Path(path).with_suffix(".png")
-        image = array_to_image(self.session.bitmap())
-        with atomic_path(png) as temporary:
-            if not image.save(str(temporary), "PNG"):
-                raise OSError(f"{png}: could not write the PNG")
-        written = [png]
-        strokes = [list(s) for s in self.session.content.strokes]
-        if strokes:
-            strokes_file = png.with_suffix(".json")
-            write_text_atomic(strokes_file, json.dumps(Drawing(strokes).to_json()) + "\n")
-            written.append(strokes_file)
-        return written
-
-    def files_to_save(self, path: str | Path) -> list[Path]:
-        png = Path(path).with_suffix(".png")
-        return [png, png.with_suffix(".json")] if self.session.content.strokes else [png]
-
-    def save(self) -> None:
-        last = self.settings.value("files/last_saved", "")
-        if last and self.session.content.name == Path(last).name:
-            self._save_to(last)
-        else:
-            self.save_dialog()
-
-    def save_dialog(self) -> None:
-        folder = Path(self.settings.value("files/folder", str(Path.home())))
-        path, _ = QFileDialog.getSaveFileName(self, "Save the drawing", str(folder / "drawing.png"),
-                                              "PNG image (*.png)", options=QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            existing = [p for p in self.files_to_save(path) if p.exists()]
-            if existing and QMessageBox.question(
-                    self, "Replace files?", "Replace " + " and ".join(p.name for p in existing) + "?",
-                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                    QMessageBox.StandardButton.No) != QMessageBox.StandardButton.Yes:
-                return
-            self._save_to(path)
-
-    def _save_to(self, path: str | Path) -> None:
-        try:
-            written = self.save_file(path)
-        except OSError as error:
-            self._complain("Cannot save", str(error))
-            return
-        self.settings.setValue("files/last_saved", str(written[0]))
-        self.settings.setValue("files/folder", str(written[0].parent))
-        self.session.content.name = written[0].name
-        self._show_title()
-        note = "" if len(written) > 1 else " (the canvas holds no strokes, so no .json was written)"
-        self._tell("Saved " + " and ".join(p.name for p in written) + note)
-
-    def screenshot_dialog(self) -> None:
-        folder = Path(self.settings.value("files/folder", str(Path.home())))
-        path, _ = QFileDialog.getSaveFileName(self, "Export a screenshot", str(folder / "screenshot.png"),
-                                              "Images (*.png *.jpg *.jpeg *.bmp)")
-        if path:
-            try:
-                save_screenshot(self, Path(path))
-            except OSError as error:
-                self._complain("Cannot save", str(error))
-
-    def open_dialog(self) -> None:
-        folder = self.settings.value("files/folder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, "Open a drawing or an image", folder,
-                                              f"Drawings and images (*.json {IMAGE_FILTER});;All files (*)")
-        if path:
-            self.open_file(path)
-
-    def open_model_dialog(self) -> None:
-        self._choose_model("Run a model", self.session.open_model)
-
-    def compare_model_dialog(self) -> None:
-        self._choose_model("Compare with a model", self.session.compare_with_model)
-
-    def _choose_model(self, title: str, use) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, title, self.settings.value("files/folder", ""),
-                                              f"Models ({MODEL_FILTER})")
-        if path:
-            try:
-                use(path)
-            except ModelFileError as error:
-                self._complain("Cannot run the model", str(error))
-
-    def _remember_file(self, path: Path) -> None:
-        recent = [str(path.resolve())] + [p for p in self._recent_files() if p != str(path.resolve())]
-        self.settings.setValue("files/recent", recent[:RECENT_FILES])
-        self.settings.setValue("files/folder", str(path.resolve().parent))
-
-    def _recent_files(self) -> list[str]:
-        value = self.settings.value("files/recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self._recent_files():
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_file(p)).setToolTip(path)
-        if self.recent_menu.isEmpty():
-            self.recent_menu.addAction("No recent files").setEnabled(False)
-
-    def paste(self) -> None:
-        data = QApplication.clipboard().mimeData()
-        if data.hasImage():
-            from PySide6.QtCore import QBuffer, QIODevice
-
-            buffer = QBuffer()
-            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-            data.imageData().save(buffer, "PNG")
-            try:
-                self.session.set_image(image_to_canvas(bytes(buffer.data())), name="pasted image")
-            except DataError as error:
-                self._complain("Cannot paste", str(error))
-        elif data.hasUrls() and data.urls()[0].isLocalFile():
-            self.open_file(data.urls()[0].toLocalFile())
-        elif data.hasText():
-            text = data.text().strip()
-            if text.startswith("{"):
-                from model.strokes import parse_drawing_text
-
-                try:
-                    self.session.set_drawing(parse_drawing_text(text, "the pasted text").on_phone_canvas(),
-                                             name="pasted drawing")
-                except DataError as error:
-                    self._complain("Cannot paste", str(error))
-            else:
-                self.open_file(text)
 
     # --- drag and drop
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -633,10 +387,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        data = event.mimeData()
-        if data.hasUrls() and data.urls()[0].isLocalFile():
-            self.open_file(data.urls()[0].toLocalFile())
-            event.acceptProposedAction()
+        self.files.drop(event)
 
     # --- help
     def show_help(self) -> None:
@@ -650,21 +401,7 @@ class MainWindow(QMainWindow):
         return box
 
     def show_about(self) -> None:
-        import platform
-        from importlib.metadata import PackageNotFoundError, version
-
-        import numpy
-        import PySide6
-
-        try:
-            __version__ = version("digit-recognizer-desktop")
-        except PackageNotFoundError:
-            __version__ = "(not installed)"
-
-        self._show_box(f"About {APP_NAME}", (
-            f"<h3>{APP_NAME} {__version__}</h3><p>The desktop companion of the iOS digit recognizer: it runs "
-            f"the phone's Core ML model on any computer.</p><p>Python {platform.python_version()}, "
-            f"Qt {PySide6.QtCore.qVersion()} (PySide6 {PySide6.__version__}), numpy {numpy.__version__}</p>"))
+        self._show_box(f"About {APP_NAME}", about_text(APP_NAME))
 
     # --- messages
     def _tell(self, message: str) -> None:
@@ -682,16 +419,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.settings.setValue("window/geometry", self.saveGeometry())
         super().closeEvent(event)
-
-
-SCREENSHOT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
-
-
-def save_screenshot(widget: QWidget, path: Path) -> None:
-    """The widget as an image in the format its extension names, written atomically."""
-    image_format = SCREENSHOT_FORMATS.get(path.suffix.lower())
-    if image_format is None:
-        raise OSError(f"{path}: unknown image type {path.suffix!r}; use one of {', '.join(SCREENSHOT_FORMATS)}")
-    with atomic_path(path) as temporary:
-        if not widget.grab().save(str(temporary), image_format):
-            raise OSError(f"{path}: could not write the {image_format} image (disk full or not writable?)")

@@ -12,10 +12,9 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 
-CANVAS_SIZE = 375
-BRUSH_WIDTH = 10.0
+from model.runtime.strokes import CANVAS_SIZE, Point
 
-Point = tuple[float, float]
+BRUSH_WIDTH = 10.0
 
 
 def brush_pen(width: float = BRUSH_WIDTH) -> QPen:

@@ -1,17 +1,18 @@
-"""Small display widgets: the probability bars and the model's-eye view."""
+"""Display widgets: the probability bars, the model's-eye view, and the phone's
+screen that keeps the canvas square with the labels under it."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.render import array_to_image
 from desktop_app.session import percent_text
 
 ACCENT = QColor(10, 132, 255)  # the top class
-SECOND = QColor(255, 159, 10)  # the other engine, when comparing
+SECOND = QColor(255, 159, 10)  # the second model shown: the other engine or another model file
 BAR = QColor(142, 142, 147)
 
 
@@ -21,12 +22,19 @@ class ProbabilityBars(QWidget):
 
     ROW = 24
     COLOURS = (ACCENT, SECOND, QColor(48, 209, 88), QColor(191, 90, 242))
+    digitClicked = Signal(int)  # the user says the drawing is this digit
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.series: list[tuple[str, np.ndarray]] = []
         self.setMinimumSize(220, self.ROW * 10 + 28)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        row = int(event.position().y() // self.ROW)
+        if event.button() == Qt.MouseButton.LeftButton and 0 <= row < 10 and self.primary is not None:
+            self.digitClicked.emit(row)
 
     @property
     def primary(self) -> np.ndarray | None:
@@ -128,3 +136,78 @@ class ModelInputView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(inner, self.image)
         painter.end()
+
+
+class PhoneScreen(QWidget):
+    """The phone's screen: the square canvas with the sample buttons and the
+    labels right under it, kept together and centred in whatever room the
+    window gives (a layout would stretch the canvas's widget, not its square)."""
+
+    SPACING = 6
+
+    def __init__(self, canvas: QWidget, below: list[QWidget]):
+        super().__init__()
+        self.canvas, self.below = canvas, below
+        for widget in (canvas, *below):
+            widget.setParent(self)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def _heights(self, width: int) -> list[int]:
+        return [w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height() for w in self.below]
+
+    def _group_height(self, side: int) -> int:
+        """The canvas of this side and everything under it, spaced."""
+        return side + sum(self._heights(side)) + self.SPACING * len(self.below)
+
+    def minimumSizeHint(self) -> QSize:
+        side = self.canvas.minimumWidth()
+        return QSize(side, self._group_height(side))
+
+    def sizeHint(self) -> QSize:
+        return QSize(375, self._group_height(375))
+
+    def resizeEvent(self, event) -> None:
+        side = max(min(self.width(), self.height() - (self._group_height(self.width()) - self.width())), 1)
+        heights = self._heights(side)
+        left, top = (self.width() - side) // 2, max((self.height() - self._group_height(side)) // 2, 0)
+        self.canvas.setGeometry(left, top, side, side)
+        y = top + side + self.SPACING
+        for widget, height in zip(self.below, heights, strict=True):
+            widget.setGeometry(left, y, side, height)
+            y += height + self.SPACING
+        super().resizeEvent(event)
+
+
+def side_panel(bars: QWidget, input_view: QWidget, option_rows: list[tuple[str, QWidget]],
+               status_label: QWidget) -> QScrollArea:
+    """Beside the phone: the bars, the model's input, the options and the status,
+    scrolling down (never across) on a small screen."""
+    heading = QLabel("Probabilities")
+    heading.setStyleSheet("font-weight: 600;")
+    seen = QLabel("What the model sees (28×28)")
+    seen.setStyleSheet("font-weight: 600;")
+    options = QFormLayout()
+    for label, widget in option_rows:
+        options.addRow(label, widget)
+
+    side = QVBoxLayout()
+    side.addWidget(heading)
+    side.addWidget(bars)
+    side.addSpacing(8)
+    side.addWidget(seen)
+    side.addWidget(input_view)
+    side.addSpacing(8)
+    side.addLayout(options)
+    side.addWidget(status_label)
+    side.addStretch()
+    side_widget = QWidget()
+    side_widget.setLayout(side)
+    side_scroll = QScrollArea()  # small screens at large scale: the side panel scrolls
+    side_scroll.setWidget(side_widget)
+    side_scroll.setWidgetResizable(True)
+    side_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    # It scrolls down, never across: it is always as wide as its content needs.
+    side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    side_scroll.setMinimumWidth(side_widget.minimumSizeHint().width()
+                                + side_scroll.verticalScrollBar().sizeHint().width())
+    return side_scroll

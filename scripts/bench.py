@@ -25,7 +25,7 @@ import model  # noqa: F401  (process-wide settings, before numpy loads)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402  (after the settings above)
 
-from model.cli import positive_int  # noqa: E402
+from model.runtime.cli import positive_int  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,9 +60,31 @@ def bench_launch(drawing: Path, runs: int) -> dict:
             "launch_ratio": round(statistics.median(ratios), 3)}
 
 
+def bench_personalise(drawings, runs: int = 3) -> dict:
+    """Teaching 50 drawings: the update alone, and personalising as the app does
+    it (cross-validation and the general check included)."""
+    from desktop_app.render import render_strokes
+    from model.coreml.runner import CoreMLModel
+    from model.coreml.update import DEFAULT_RULE, Update
+    from model.runtime.paths import DEFAULT_COREML_MODEL
+    from model.runtime.personal import Example, model_inputs, personalise
+
+    examples = [Example(d.label, d.on_phone_canvas()) for d in drawings if d.label is not None][:50]
+    base = CoreMLModel(DEFAULT_COREML_MODEL)
+    pixels, labels = model_inputs(examples, "phone", render_strokes), np.array([e.label for e in examples])
+    updates, whole = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        Update(base, DEFAULT_RULE).fit(pixels, labels)
+        updates.append(time.perf_counter() - started)
+        whole.append(personalise(DEFAULT_COREML_MODEL, examples, "phone", render_strokes).seconds)
+    return {"personalise_drawings": len(examples), "update_s": round(statistics.median(updates), 3),
+            "personalise_s": round(statistics.median(whole), 3)}
+
+
 def bench_predictions(bitmaps: list[np.ndarray]) -> dict:
-    from model.engines import ENGINES, load_engine, predict_bitmap
-    from model.pipelines import PIPELINES, to_model_input
+    from model.runtime.engines import ENGINES, load_engine, predict_bitmap
+    from model.runtime.pipelines import PIPELINES, to_model_input
 
     results, forward = {}, {}
     inputs = [to_model_input(b, "phone") for b in bitmaps]
@@ -147,14 +169,25 @@ def main(argv=None) -> int:
 
     from desktop_app.render import render_strokes
     from model.errors import DataError
-    from model.strokes import read_drawings
+    from model.runtime.strokes import read_drawings
 
     try:
         drawings = read_drawings(args.strokes)[: args.drawings]
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    bitmaps = [render_strokes(d.strokes) for d in drawings]
+    from model.runtime.pipelines import is_blank
+
+    # Time what the app predicts: a drawing with no ink on the canvas is no prediction.
+    rendered = [(d, render_strokes(d.on_phone_canvas())) for d in drawings]
+    drawings = [d for d, bitmap in rendered if not is_blank(bitmap)]
+    bitmaps = [bitmap for _, bitmap in rendered if not is_blank(bitmap)]
+    blank = len(rendered) - len(bitmaps)
+    if blank:
+        print(f"{args.strokes}: {blank} drawing(s) with no ink on the canvas skipped", flush=True)
+    if not bitmaps:
+        print(f"error: {args.strokes}: no drawing has ink on the canvas; nothing to time", file=sys.stderr)
+        return 2
 
     print("launch (whole process) vs bare `import tensorflow`:", flush=True)
     with tempfile.TemporaryDirectory() as folder:
@@ -166,12 +199,15 @@ def main(argv=None) -> int:
     print(f"  longest block {ui['ui_block_ms_max']} ms", flush=True)
     print("predictions:", flush=True)
     predictions = bench_predictions(bitmaps)
+    print("personalising 50 drawings:", flush=True)
+    personal = bench_personalise(drawings)
 
     default = predictions["predict_ms"]["coreml/phone"]
     result = {"predict_ms_p50": default["p50"], "predict_ms_p95": default["p95"],
               "forward_ms_p50": predictions["forward_ms"]["coreml"], **launch, **ui,
               "predict_ms": predictions["predict_ms"], "forward_ms_p50_by_engine": predictions["forward_ms"],
-              "default_engine": "coreml", "default_pipeline": "phone", "drawings": len(bitmaps)}
+              "default_engine": "coreml", "default_pipeline": "phone", "drawings": len(bitmaps),
+              "drawings_blank_skipped": blank, **personal}
     if args.json:
         print(json.dumps(result))
     else:
@@ -180,6 +216,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from model.cli import run_interruptibly
+    from model.runtime.cli import run_interruptibly
 
     sys.exit(run_interruptibly(main, nothing_written="nothing written"))

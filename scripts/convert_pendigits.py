@@ -12,13 +12,11 @@ from https://archive.ics.uci.edu/dataset/81 (`pendigits-orig.tra.Z`,
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.cli import check_writable_file, run_interruptibly
+from model.runtime.cli import check_writable_file, run_interruptibly
 
 SPLITS = {"tra": "train", "tes": "test"}
 
@@ -37,15 +35,13 @@ def main(argv=None) -> int:
     def work() -> int:
         import numpy as np
 
-        from model.atomic import atomic_path
-        from model.handwriting import fit_to_canvas, read_pendigits
+        from model.recipe.handwriting import fit_to_canvas, read_pendigits
+        from model.runtime.strokes import write_drawings
 
         rng = np.random.default_rng(args.seed)
         for split, out in outs.items():
             drawings = [fit_to_canvas(d, rng) for d in read_pendigits(getattr(args, split), SPLITS[split])]
-            text = "\n".join(json.dumps(d.to_json()) for d in drawings) + "\n"
-            with atomic_path(out) as temporary:
-                temporary.write_bytes(gzip.compress(text.encode("utf-8")))
+            write_drawings(out, drawings)
             writers = len({d.writer for d in drawings})
             print(f"wrote {len(drawings)} digits by {writers} writers to {out}")
         return 0

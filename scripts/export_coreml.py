@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.cli import check_writable_file, run_interruptibly
-from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
+from model.runtime.cli import check_writable_file, run_interruptibly
+from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 
 
 def probability(text: str) -> float:
@@ -26,7 +26,7 @@ def probability(text: str) -> float:
 
 
 def main(argv=None) -> int:
-    from model.coreml_export import Metadata
+    from model.coreml.export import Metadata
 
     defaults = Metadata()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -50,10 +50,13 @@ def main(argv=None) -> int:
     check_writable_file(out, "--out", megabytes=10)
 
     def work() -> int:
-        from model.coreml_export import export
+        from model.coreml.export import export
 
         metadata = Metadata(args.author, args.license, args.version, args.description)
-        export(args.model, out, metadata, args.format, args.not_a_digit_below, args.updatable)
+        from model.runtime.keras_model import load_keras_model, recorded_threshold
+
+        threshold = args.not_a_digit_below if args.not_a_digit_below is not None else recorded_threshold(args.model)
+        export(load_keras_model(args.model), out, metadata, args.format, threshold, args.updatable)
         print(f"wrote {out}")
         return 0
 

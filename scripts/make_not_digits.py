@@ -14,13 +14,11 @@ never draws, to measure letters the model never saw in those forms.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.cli import check_writable_file, positive_int, run_interruptibly
+from model.runtime.cli import check_writable_file, positive_int, run_interruptibly
 
 KINDS = {"generated": "generated not a digit", "held-out-letters": "stroke-font letter, held out"}
 
@@ -36,16 +34,11 @@ def main(argv=None) -> int:
     check_writable_file(out, "--out")
 
     def work() -> int:
-        from model.atomic import atomic_path
-        from model.strokes import Drawing
-        from model.synthesis import held_out_letter_drawings, not_digit_drawings
+        from model.recipe.synthesis import held_out_letter_drawings, not_digit_drawings
+        from model.runtime.strokes import Drawing, write_drawings
 
         make = not_digit_drawings if args.kind == "generated" else held_out_letter_drawings
-        lines = [json.dumps(Drawing(strokes, writer=KINDS[args.kind]).to_json())
-                 for strokes in make(args.count, args.seed)]
-        text = ("\n".join(lines) + "\n").encode("utf-8")
-        with atomic_path(out) as temporary:
-            temporary.write_bytes(gzip.compress(text) if out.suffix == ".gz" else text)
+        write_drawings(out, [Drawing(strokes, writer=KINDS[args.kind]) for strokes in make(args.count, args.seed)])
         print(f"wrote {args.count} drawings to {out}")
         return 0
 

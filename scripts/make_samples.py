@@ -13,9 +13,9 @@ from pathlib import Path
 from PIL import Image, ImageFilter
 
 from model.atomic import atomic_path
-from model.cli import positive_int
-from model.data import load_mnist
 from model.errors import DataError
+from model.recipe.data import load_mnist
+from model.runtime.cli import positive_int
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "desktop_app" / "samples"
 # (file, MNIST training index): not the phone's images 0 and 2.
@@ -42,6 +42,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from model.cli import run_interruptibly
+    from model.runtime.cli import run_interruptibly
 
     sys.exit(run_interruptibly(main, nothing_written="the samples already written are whole"))

@@ -16,12 +16,12 @@ import os
 import sys
 from pathlib import Path
 
-from model.cli import (
+from model.runtime.cli import (
     check_writable_file,
     check_writable_folder,
+    fail,
     non_negative_int,
     positive_float,
-    fail,
     positive_int,
     run_interruptibly,
 )
@@ -32,8 +32,8 @@ DEFAULT_OUT = "build/keras_mnist_cnn.keras"
 def parse_args(argv=None):
     # Imported here, not at the top: synthesis workers re-import this script,
     # and must not load TensorFlow.
-    from model.network import NETWORKS
-    from model.training import Recipe
+    from model.recipe.network import NETWORKS
+    from model.recipe.training import Recipe
 
     defaults = Recipe()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -64,6 +64,8 @@ def parse_args(argv=None):
                         help="real-handwriting inputs per epoch, as a multiple of the MNIST images")
     parser.add_argument("--held-out-handwriting", help="real digits by other writers, measured after training "
                         "(e.g. build/handwriting/pendigits-test.jsonl.gz)")
+    parser.add_argument("--start-from", help="a trained .keras of the same network to fine-tune (e.g. the shipped "
+                        "model) instead of starting from random weights")
     parser.add_argument("--min-accuracy", type=float, default=defaults.min_accuracy,
                         help="save nothing if MNIST test accuracy ends below this")
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
@@ -79,22 +81,24 @@ def main(argv=None) -> int:
     out = Path(args.out)
     check_writable_file(out, "--out", megabytes=20)
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
-    for option, path in (("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting)):
+    for option, path in (("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting),
+                         ("--start-from", args.start_from)):
         if path and not Path(path).is_file():
             return fail(f"{option} {path}: no such file")
-    from model.training import Recipe
+    from model.recipe.training import Recipe
 
     recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,
                     not_digit_ratio=args.not_digit_ratio, handwriting=args.handwriting,
                     handwriting_copies=args.handwriting_copies, handwriting_ratio=args.handwriting_ratio,
-                    held_out_handwriting=args.held_out_handwriting, min_accuracy=args.min_accuracy)
+                    held_out_handwriting=args.held_out_handwriting, min_accuracy=args.min_accuracy,
+                    start_from=args.start_from)
 
     def work() -> int:
         from desktop_app.render import render_strokes
-        from model.data import load_mnist
-        from model.training import train
+        from model.recipe.data import load_mnist
+        from model.recipe.training import train
 
         mnist = load_mnist(args.data)
         train(mnist, recipe, out, render_strokes, args.workers, Path(args.cache),

@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,8 @@ import pytest
 import model  # noqa: F401  (process-wide settings, before numpy loads)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless Qt
+# The app's data folder (the personal set and model) of every app the tests start: never the user's.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="digit-recognizer-tests-")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -31,14 +34,14 @@ def strokes_file() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_npz):
-    from model.data import load_mnist
+    from model.recipe.data import load_mnist
 
     return load_mnist(mnist_npz)
 
 
 @pytest.fixture(scope="session")
 def drawings(strokes_file):
-    from model.strokes import read_drawings
+    from model.runtime.strokes import read_drawings
 
     return read_drawings(strokes_file)
 

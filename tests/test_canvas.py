@@ -8,7 +8,7 @@ from tests.qt_helpers import drag, draw_strokes
 
 
 def strokes_of(canvas):
-    return [list(stroke) for stroke in canvas.session.content.strokes]
+    return [list(stroke) for stroke in canvas.session.document.content.strokes]
 
 
 @pytest.fixture
@@ -49,17 +49,17 @@ def test_a_click_without_moving_draws_a_dot(canvas):
 def test_undo_removes_the_last_stroke_and_clear_empties(canvas):
     drag(canvas, [(50.0, 50.0), (100.0, 100.0)])
     drag(canvas, [(200.0, 50.0), (250.0, 100.0)])
-    canvas.session.undo()
+    canvas.session.document.undo()
     assert strokes_of(canvas) == [[(50.0, 50.0), (100.0, 100.0)]]
-    canvas.session.clear()
-    assert canvas.session.content.is_empty() and canvas.session.bitmap().max() == 0
+    canvas.session.document.clear()
+    assert canvas.session.document.content.is_empty() and canvas.session.bitmap().max() == 0
 
 
 def test_resizing_the_window_does_not_change_the_bitmap(canvas, drawings):
     strokes = drawings[20].strokes
     draw_strokes(canvas, strokes)
     small_strokes, small_bitmap = strokes_of(canvas), canvas.session.bitmap()
-    canvas.session.clear()
+    canvas.session.document.clear()
     canvas.resize(800, 750)  # a 750x750 canvas, centred 25 px from the left
     draw_strokes(canvas, strokes, scale=2.0, offset=(25.0, 0.0))
     assert strokes_of(canvas) == small_strokes  # kept in canvas units
@@ -73,7 +73,7 @@ app = QApplication([])
 from desktop_app.canvas import Canvas
 from desktop_app.render import render_canvas
 from desktop_app.session import Session
-from model.strokes import read_drawings
+from model.runtime.strokes import read_drawings
 from tests.qt_helpers import draw_strokes
 canvas = Canvas(Session(render_canvas))
 canvas.resize(375, 375)

@@ -1,16 +1,22 @@
 import keras
 import pytest
 
-from model.coreml_export import CLASS_LABELS, Metadata, export
-from model.coreml_runner import CoreMLModel
+from model.coreml.export import CLASS_LABELS, Metadata, export
+from model.coreml.runner import CoreMLModel
 from model.errors import ModelFileError
-from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
+from model.runtime.keras_model import load_keras_model
+from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
+    """The shipped Keras model through export_coreml.py, as a user runs it."""
+    from tests.conftest import run_script
+
     out = tmp_path_factory.mktemp("export") / "keras_mnist_cnn.mlmodel"
-    export(DEFAULT_KERAS_MODEL, out, Metadata(author="Test Author", license="MIT", version="9.9"))
+    result = run_script("scripts/export_coreml.py", "--model", str(DEFAULT_KERAS_MODEL), "--out", str(out),
+                        "--author", "Test Author", "--license", "MIT", "--version", "9.9")
+    assert result.returncode == 0, result.stderr
     return out
 
 
@@ -22,7 +28,7 @@ def test_export_is_a_specification_version_1_model_for_ios_11(exported):
 
 
 def test_export_agrees_with_keras_on_real_digits(exported, mnist):
-    from model.network import load_keras_model
+    from model.runtime.keras_model import load_keras_model
 
     keras_probabilities = load_keras_model(DEFAULT_KERAS_MODEL).predict(
         mnist.x_test[:1000, ..., None] / 255.0, verbose=0)
@@ -31,7 +37,7 @@ def test_export_agrees_with_keras_on_real_digits(exported, mnist):
 
 
 def test_export_stores_the_not_a_digit_threshold_training_chose(exported):
-    from model.network import recorded_threshold
+    from model.runtime.keras_model import recorded_threshold
 
     assert CoreMLModel(exported).not_a_digit_below == pytest.approx(recorded_threshold(DEFAULT_KERAS_MODEL))
 
@@ -39,7 +45,7 @@ def test_export_stores_the_not_a_digit_threshold_training_chose(exported):
 def test_an_updatable_export_loads_in_coremltools_with_trainable_dense_layers(tmp_path):
     import coremltools as ct
 
-    out = export(DEFAULT_KERAS_MODEL, tmp_path / "updatable.mlmodel", Metadata(), updatable=True)
+    out = export(load_keras_model(DEFAULT_KERAS_MODEL), tmp_path / "updatable.mlmodel", Metadata(), updatable=True)
     spec = ct.models.MLModel(str(out), skip_model_load=True).get_spec()
     assert spec.isUpdatable and spec.specificationVersion == 4
     network = spec.neuralNetworkClassifier
@@ -48,10 +54,38 @@ def test_an_updatable_export_loads_in_coremltools_with_trainable_dense_layers(tm
     assert {feature.name for feature in spec.description.trainingInput} == {"image", "classLabel"}
 
 
+def test_the_updatable_export_holds_the_update_the_desktop_runs_as_coremltools_writes_it(tmp_path):
+    from dataclasses import replace
+
+    from coremltools.models.neural_network import AdamParams, NeuralNetworkBuilder
+
+    from model.coreml.update import DEFAULT_RULE, UpdateRule
+
+    out = export(load_keras_model(DEFAULT_KERAS_MODEL), tmp_path / "updatable.mlmodel", Metadata(), updatable=True)
+    model = CoreMLModel(out)
+    assert UpdateRule.of(model) == replace(DEFAULT_RULE, layers=("dense1", "probabilities"))
+    # coremltools' own builder, given the same update, writes the same fields.
+    reference = CoreMLModel(DEFAULT_COREML_MODEL).spec
+    builder = NeuralNetworkBuilder(spec=reference)
+    builder.make_updatable(["dense1", "probabilities"])
+    builder.set_categorical_cross_entropy_loss(name="loss", input="output1")
+    builder.set_adam_optimizer(AdamParams(lr=DEFAULT_RULE.learning_rate, batch=DEFAULT_RULE.batch_size,
+                                          beta1=DEFAULT_RULE.beta1, beta2=DEFAULT_RULE.beta2, eps=DEFAULT_RULE.eps))
+    builder.set_epochs(DEFAULT_RULE.epochs)
+    ours, theirs = model.spec.neuralNetworkClassifier.updateParams, builder.spec.neuralNetworkClassifier.updateParams
+    assert ours.lossLayers == theirs.lossLayers
+    assert ours.optimizer.adamOptimizer.learningRate.defaultValue == theirs.optimizer.adamOptimizer.learningRate.defaultValue
+    assert ours.optimizer.adamOptimizer.miniBatchSize.defaultValue == theirs.optimizer.adamOptimizer.miniBatchSize.defaultValue
+    assert ours.epochs.defaultValue == theirs.epochs.defaultValue
+    assert not ours.shuffle.defaultValue  # the examples in the order given: the phone's update is the desktop's
+    assert [f.name for f in model.spec.description.trainingInput] == \
+        [f.name for f in builder.spec.description.trainingInput]
+
+
 def test_a_model_with_non_finite_weights_is_refused(tmp_path):
     import numpy as np
 
-    from model.network import build_model
+    from model.recipe.network import build_model
 
     model = build_model()
     weights = model.get_weights()
@@ -59,8 +93,8 @@ def test_a_model_with_non_finite_weights_is_refused(tmp_path):
     model.set_weights(weights)
     path = tmp_path / "inf.keras"
     model.save(path)
-    with pytest.raises(ModelFileError, match="layer 'probabilities' has weights that are NaN or infinite"):
-        export(path, tmp_path / "inf.mlmodel", Metadata())
+    with pytest.raises(ModelFileError, match=r"inf\.keras: weight probabilities/kernel holds NaN or infinity"):
+        export(load_keras_model(path), tmp_path / "inf.mlmodel", Metadata())
     assert not (tmp_path / "inf.mlmodel").exists()
 
 
@@ -104,7 +138,7 @@ def test_a_model_with_the_wrong_input_is_refused(tmp_path):
     wrong.save(path)
     out = tmp_path / "wrong.mlmodel"
     with pytest.raises(ModelFileError, match=r"input shape is \(32, 32, 1\), expected \(28, 28, 1\)"):
-        export(path, out, Metadata())
+        export(load_keras_model(path), out, Metadata())
     assert not out.exists()
 
 
@@ -113,7 +147,7 @@ def test_a_model_with_the_wrong_number_of_classes_is_refused(tmp_path):
     path = tmp_path / "letters.keras"
     wrong.save(path)
     with pytest.raises(ModelFileError, match=r"output shape is \(26,\), expected \(10,\)"):
-        export(path, tmp_path / "letters.mlmodel", Metadata())
+        export(load_keras_model(path), tmp_path / "letters.mlmodel", Metadata())
 
 
 def test_export_script_exits_non_zero_naming_a_missing_model(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from coremltools.models import datatypes
 from coremltools.models.neural_network import NeuralNetworkBuilder
 
-from model.coreml_runner import CoreMLModel
+from model.coreml.runner import CoreMLModel
 from model.errors import ModelFileError
 
 rng = np.random.default_rng(7)
@@ -334,7 +334,7 @@ def test_a_mean_image_is_subtracted(tmp_path):
     made = builder()
     made.add_activation("same", "LINEAR", "image", "seen", params=[1.0, 0.0])
     path = finish(made, "seen", 784, tmp_path)
-    from model.coreml_runner import _model_pb2
+    from model.coreml.spec import _model_pb2
 
     spec = _model_pb2().Model()
     spec.ParseFromString(path.read_bytes())
@@ -385,7 +385,7 @@ def test_quantized_weights_read_as_coremltools_dequantizes_them(tmp_path, bits, 
 
 
 def test_float16_precision_rounds_like_the_neural_engine(tmp_path):
-    from model.paths import DEFAULT_COREML_MODEL
+    from model.runtime.paths import DEFAULT_COREML_MODEL
 
     exact = CoreMLModel(DEFAULT_COREML_MODEL)
     phone = CoreMLModel(DEFAULT_COREML_MODEL, precision="float16")
@@ -398,7 +398,7 @@ def refused(tmp_path, edit, pattern):
     made = builder()
     made.add_pooling("pool", 2, 2, 2, 2, "MAX", "VALID", "image", "pool")
     path = finish(made, "pool", 196, tmp_path)
-    from model.coreml_runner import _model_pb2
+    from model.coreml.spec import _model_pb2
 
     spec = _model_pb2().Model()
     spec.ParseFromString(path.read_bytes())
@@ -484,7 +484,7 @@ def test_a_plain_network_whose_output_is_not_a_softmax_is_refused(tmp_path):
 
 
 def test_an_ml_program_package_is_named_not_sent_to_keras(tmp_path):
-    from model.engines import engine_for_path
+    from model.runtime.engines import engine_for_path
 
     package = tmp_path / "model.mlpackage"
     package.mkdir()

@@ -1,9 +1,13 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from model.coreml_runner import CoreMLModel, _model_pb2
+from model.coreml.runner import CoreMLModel
+from model.coreml.spec import _model_pb2
 from model.errors import ModelFileError
-from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
+from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
+from tests.fuzz import FUZZ, mutated_bytes, read_or_refused
 
 
 @pytest.fixture(scope="module")
@@ -12,7 +16,7 @@ def runner():
 
 
 def test_runner_agrees_with_keras_on_real_mnist_digits(runner, mnist):
-    from model.network import load_keras_model
+    from model.runtime.keras_model import load_keras_model
 
     keras_model = load_keras_model(DEFAULT_KERAS_MODEL)
     digits = mnist.x_test[:2000]
@@ -75,3 +79,52 @@ def test_core_ml_itself_agrees_with_the_runner_on_macos(runner, mnist):
         assert outputs["classLabel"] == ours["classLabel"]
         for label, probability in outputs["output1"].items():
             assert probability == pytest.approx(ours["output1"][label], abs=1e-4)
+
+
+# --- every mutation of a valid .mlmodel is run, or refused by name (hypothesis)
+def run_or_refuse(path):
+    model = read_or_refused(CoreMLModel, path, ModelFileError)
+    if model is None:
+        return
+    probabilities = model.probabilities(np.full((2, 28, 28), 200, np.uint8))
+    assert probabilities.shape == (2, 10) and np.isfinite(probabilities).all()
+
+
+@FUZZ
+@given(st.data())
+def test_an_mlmodel_mutated_byte_by_byte_is_run_or_refused_by_name(tmp_path_factory, data):
+    original = DEFAULT_COREML_MODEL.read_bytes()
+    path = tmp_path_factory.mktemp("fuzz") / "mutated.mlmodel"
+    # The header and layer parameters live in the first and last kilobytes; the weights between.
+    head = data.draw(st.booleans())
+    cut = 4096 if head else len(original) - 4096
+    part = original[:cut] if head else original[cut:]
+    mutated = data.draw(mutated_bytes(part))
+    path.write_bytes(mutated + original[cut:] if head else original[:cut] + mutated)
+    run_or_refuse(path)
+
+
+@FUZZ
+@given(st.data())
+def test_an_mlmodel_with_a_layer_field_replaced_is_run_or_refused_by_name(tmp_path_factory, data):
+    spec = _model_pb2().Model()
+    spec.ParseFromString(DEFAULT_COREML_MODEL.read_bytes())
+    layers = spec.neuralNetworkClassifier.layers
+    layer = layers[data.draw(st.integers(0, len(layers) - 1))]
+    params = getattr(layer, layer.WhichOneof("layer"))
+    numbers = [f for f in params.DESCRIPTOR.fields if f.type in (f.TYPE_UINT64, f.TYPE_INT64, f.TYPE_UINT32,
+                                                                 f.TYPE_INT32, f.TYPE_BOOL, f.TYPE_ENUM)]
+    if numbers:
+        field = data.draw(st.sampled_from(numbers))
+        value = data.draw(st.integers(0, 70000)) if field.type != field.TYPE_BOOL else data.draw(st.booleans())
+        if field.type == field.TYPE_ENUM:
+            value = data.draw(st.sampled_from([v.number for v in field.enum_type.values]))
+        if hasattr(getattr(params, field.name), "append"):  # a repeated field
+            getattr(params, field.name).append(value)
+        else:
+            setattr(params, field.name, value)
+    if data.draw(st.booleans()):
+        layer.input[0] = data.draw(st.sampled_from(["image", "nowhere", layers[0].output[0]]))
+    path = tmp_path_factory.mktemp("fuzz") / "fields.mlmodel"
+    path.write_bytes(spec.SerializeToString())
+    run_or_refuse(path)

@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from model.data import MNIST_ENV, load_mnist
 from model.errors import DataError
+from model.recipe.data import MNIST_ENV, load_mnist
+from tests.fuzz import FUZZ, mutated_bytes, read_or_refused
 
 
 def write_npz(path, **overrides):
@@ -64,3 +67,25 @@ def test_label_count_must_match_images(tmp_path):
     path = write_npz(tmp_path / "m.npz", y_test=np.arange(2, dtype=np.uint8))
     with pytest.raises(DataError, match=r"y_test has shape \(2,\), expected \(3,\)"):
         load_mnist(path)
+
+
+# --- every mutation of a valid .npz is read, or refused by name (hypothesis)
+
+
+
+@FUZZ
+@given(st.data())
+def test_an_npz_mutated_byte_by_byte_is_read_or_refused_by_name(tmp_path_factory, data):
+    import io
+
+    from model.errors import DataError
+    from model.recipe.data import load_mnist
+
+    rng = np.random.default_rng(0)
+    encoded = io.BytesIO()
+    np.savez(encoded, x_train=rng.integers(0, 255, (6, 28, 28), dtype=np.uint8), y_train=np.arange(6) % 10,
+             x_test=rng.integers(0, 255, (3, 28, 28), dtype=np.uint8), y_test=np.arange(3))
+    path = tmp_path_factory.mktemp("fuzz") / "mnist.npz"
+    path.write_bytes(data.draw(mutated_bytes(encoded.getvalue())))
+    mnist = read_or_refused(load_mnist, path, DataError)
+    assert mnist is None or (mnist.x_train.shape[1:] == (28, 28) and mnist.x_train.dtype == np.uint8)

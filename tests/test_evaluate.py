@@ -47,8 +47,8 @@ def test_a_missing_model_fails_with_its_name(tmp_path, mnist_npz):
 
 
 def test_a_file_of_drawings_that_are_no_digit_reports_how_many_are_called_so(tmp_path):
-    from model.strokes import Drawing
-    from model.synthesis import not_digit_drawings
+    from model.recipe.synthesis import not_digit_drawings
+    from model.runtime.strokes import Drawing
 
     path = tmp_path / "not-digits.jsonl"
     path.write_text("".join(json.dumps(Drawing(s).to_json()) + "\n" for s in not_digit_drawings(40, seed=11)))
@@ -60,7 +60,7 @@ def test_a_file_of_drawings_that_are_no_digit_reports_how_many_are_called_so(tmp
 
 
 def test_two_models_compared_report_their_agreement_per_pipeline(tmp_path, strokes_file):
-    from model.paths import DEFAULT_COREML_MODEL
+    from model.runtime.paths import DEFAULT_COREML_MODEL
 
     sample = tmp_path / "sample.jsonl"
     sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:50]))

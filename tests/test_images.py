@@ -2,10 +2,13 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFilter
 
 from model.errors import DataError
-from model.images import INK_BOX, image_to_canvas
+from model.runtime.images import INK_BOX, image_to_canvas
+from tests.fuzz import FUZZ, mutated_bytes, read_or_refused
 
 
 def seven(size: int, ink: int, paper: int, mode: str = "L") -> Image.Image:
@@ -105,10 +108,35 @@ def test_a_file_that_is_not_an_image_is_named(tmp_path):
 
 
 def test_an_image_past_the_pixel_limit_is_refused_with_the_reason(tmp_path, monkeypatch):
-    import model.images
+    import model.runtime.images
 
-    monkeypatch.setattr(model.images, "MAX_PIXELS", 1_000_000)
+    monkeypatch.setattr(model.runtime.images, "MAX_PIXELS", 1_000_000)
     path = tmp_path / "big.png"
     seven(1500, 0, 255).save(path)
     with pytest.raises(DataError, match="1500x1500 pixels is too large"):
         image_to_canvas(path)
+
+
+# --- every mutation of a valid image is read, or refused by name (hypothesis)
+
+
+
+@FUZZ
+@given(st.data())
+def test_an_image_mutated_byte_by_byte_is_read_or_refused_by_name(tmp_path_factory, data):
+    import io
+
+    from PIL import Image
+
+    from model.errors import DataError
+    from model.runtime.images import image_to_canvas
+
+    image_format = data.draw(st.sampled_from(["PNG", "JPEG", "GIF", "BMP"]))
+    picture = np.zeros((40, 40), np.uint8)
+    picture[8:32, 18:22] = 255
+    encoded = io.BytesIO()
+    Image.fromarray(picture).save(encoded, image_format)
+    path = tmp_path_factory.mktemp("fuzz") / f"digit.{image_format.lower()}"
+    path.write_bytes(data.draw(mutated_bytes(encoded.getvalue())))
+    canvas = read_or_refused(image_to_canvas, path, DataError)
+    assert canvas is None or (canvas.shape == (375, 375) and canvas.dtype == np.uint8)

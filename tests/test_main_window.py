@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from desktop_app.files import files_to_save
 from desktop_app.main_window import MainWindow
 from desktop_app.render import render_strokes
-from desktop_app.session import TEXT_BLANK, TEXT_PREDICTING, TEXT_SAMPLE, TEXT_START
-from model.engines import predict_bitmap
-from model.pipelines import centre_of_mass
+from desktop_app.session import TEXT_PREDICTING, TEXT_SAMPLE, TEXT_START
+from model.runtime.engines import predict_bitmap
+from model.runtime.pipelines import centre_of_mass
 from tests.qt_helpers import drag, draw_strokes
 
 
@@ -19,13 +20,18 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / "app-data"  # the personal set and model
+
+
 def strokes_of(window):
-    return [list(stroke) for stroke in window.session.content.strokes]
+    return [list(stroke) for stroke in window.session.document.content.strokes]
 
 
 @pytest.fixture
-def window(qtbot, settings):
-    made = MainWindow(settings=settings)
+def window(qtbot, settings, data_dir):
+    made = MainWindow(settings=settings, data_dir=data_dir)
     qtbot.addWidget(made)
     made.show()
     made.canvas.resize(375, 375)  # draw in canvas units
@@ -40,20 +46,14 @@ def shown_digit(window) -> int:
 
 def test_starts_with_the_phones_prompt_and_an_empty_canvas(window):
     assert window.result_label.text() == TEXT_START
-    assert window.session.content.is_empty() and window.bars.primary is None
-
-
-def test_predict_on_a_blank_canvas_says_nothing_is_drawn(window):
-    window.predict_action.trigger()
-    assert window.result_label.text() == TEXT_BLANK
-    assert window.bars.primary is None and window.input_view.model_input is None
+    assert window.session.document.content.is_empty() and window.bars.primary is None
 
 
 def test_a_digit_drawn_with_the_mouse_gets_the_prediction_evaluation_measures(window, drawings):
     drawing = drawings[40]
     draw_strokes(window.canvas, drawing.strokes)
     window.predict_action.trigger()
-    expected = predict_bitmap(window.session.slot("coreml").model, render_strokes(strokes_of(window)), "phone")
+    expected = predict_bitmap(window.session.models.slot("coreml").model, render_strokes(strokes_of(window)), "phone")
     assert shown_digit(window) == expected.digit
     assert window.bars.primary == pytest.approx(expected.probabilities)
 
@@ -110,20 +110,6 @@ def test_a_sample_keeps_hit_predict_until_a_stroke_or_predict(window):
     assert window.result_label.text().startswith("Digit may be: ")
 
 
-def test_clear_empties_and_restores_the_prompt(window, drawings):
-    draw_strokes(window.canvas, drawings[0].strokes)
-    window.clear_action.trigger()
-    assert window.session.content.is_empty()
-    assert window.result_label.text() == TEXT_START and window.bars.primary is None
-
-
-def test_undo_removes_the_last_stroke(window):
-    drag(window.canvas, [(100.0, 100.0), (100.0, 250.0)])
-    drag(window.canvas, [(150.0, 100.0), (250.0, 100.0)])
-    window.undo_action.trigger()
-    assert len(strokes_of(window)) == 1
-
-
 def test_every_action_has_a_keyboard_shortcut(window):
     for action in (window.clear_action, window.undo_action, window.predict_action,
                    window.save_action, window.open_action):
@@ -144,7 +130,7 @@ def test_keras_engine_loads_in_the_background_and_agrees_with_core_ml(window, qt
     window.engine_box.setCurrentIndex(window.engine_box.findData("keras"))
     assert "Loading" in window.status_label.text()
     assert window.result_label.text() == "Loading the model…"  # not the previous model's answer
-    keras = window.session.slot("keras")
+    keras = window.session.models.slot("keras")
     qtbot.waitUntil(lambda: keras.state == "ready", timeout=60000)
     qtbot.waitUntil(lambda: window.session.predictions and window.session.predictions[0] is not None)
     keras_answer = keras.model.probabilities(window.session.model_input)
@@ -162,9 +148,9 @@ def test_compare_shows_both_engines(window, qtbot, drawings):
     assert "All 2 models say" in window.status_label.text() or "disagree" in window.status_label.text()
 
 
-def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tmp_path, settings):
+def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tmp_path, settings, data_dir):
     missing = tmp_path / "gone.mlmodel"
-    window = MainWindow(model_paths={"coreml": missing}, settings=settings)
+    window = MainWindow(model_paths={"coreml": missing}, settings=settings, data_dir=data_dir)
     qtbot.addWidget(window)
     window.show()
     window.canvas.resize(375, 375)
@@ -176,10 +162,10 @@ def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tm
     assert "No model" in window.result_label.text()
 
 
-def test_a_damaged_model_file_is_named(qtbot, tmp_path, settings):
+def test_a_damaged_model_file_is_named(qtbot, tmp_path, settings, data_dir):
     damaged = tmp_path / "broken.mlmodel"
     damaged.write_bytes(b"\x00garbage" * 10)
-    window = MainWindow(model_paths={"coreml": damaged}, settings=settings)
+    window = MainWindow(model_paths={"coreml": damaged}, settings=settings, data_dir=data_dir)
     qtbot.addWidget(window)
     assert str(damaged) in window.status_label.text()
 
@@ -187,13 +173,14 @@ def test_a_damaged_model_file_is_named(qtbot, tmp_path, settings):
 def test_save_writes_png_and_strokes_json_that_open_again(window, tmp_path, drawings):
     draw_strokes(window.canvas, drawings[11].strokes)
     before = window.session.bitmap()
-    png, strokes_file = window.save_file(tmp_path / "mine.png")
+    window.files.save_to(tmp_path / "mine.png")
+    png, strokes_file = tmp_path / "mine.png", tmp_path / "mine.json"
     saved = QImage(str(png))
     assert (saved.width(), saved.height()) == (375, 375)
     record = json.loads(strokes_file.read_text())
     assert record["canvas"] == [375, 375] and len(record["strokes"]) == len(drawings[11].strokes)
     window.clear()
-    assert window.open_file(strokes_file)
+    assert window.files.open_file(strokes_file)
     assert np.array_equal(window.session.bitmap(), before)
 
 
@@ -201,7 +188,7 @@ def test_opening_an_image_fits_it_onto_the_canvas_and_predicts(window, tmp_path,
     path = tmp_path / "digit.png"
     QImage(np.ascontiguousarray(255 - mnist.x_test[0]).data, 28, 28, 28, QImage.Format.Format_Grayscale8).save(
         str(path))  # dark ink on white paper
-    assert window.open_file(path)
+    assert window.files.open_file(path)
     bitmap = window.session.bitmap()
     assert bitmap[0, 0] == 0 and bitmap.max() > 200  # inverted to white on black, scaled up
     assert window.session.predictions[0] is not None
@@ -211,54 +198,48 @@ def test_opening_an_image_fits_it_onto_the_canvas_and_predicts(window, tmp_path,
 def test_opening_a_bad_drawing_gives_a_message_not_a_crash(window, tmp_path, content):
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
-    assert not window.open_file(bad)
+    assert not window.files.open_file(bad)
     assert str(bad) in window.status_label.text()
 
 
 def test_opening_a_file_that_is_not_an_image_gives_a_message(window, tmp_path):
     bad = tmp_path / "photo.png"
     bad.write_bytes(b"definitely not a png")
-    assert not window.open_file(bad)
+    assert not window.files.open_file(bad)
     assert "not an image" in window.status_label.text()
 
 
 # --- the desktop around the phone's screen
-def test_a_press_outside_the_canvas_draws_nothing(qtbot, settings):
-    window = MainWindow(settings=settings)
+def test_a_press_outside_the_canvas_draws_nothing(qtbot, settings, data_dir):
+    window = MainWindow(settings=settings, data_dir=data_dir)
     qtbot.addWidget(window)
     window.show()
     window.canvas.resize(375, 500)  # the canvas is the bottom 375x375: y from 125
     drag(window.canvas, [(100.0, 60.0), (100.0, 200.0), (100.0, 400.0)])
-    assert window.session.content.is_empty() and window.result_label.text() == TEXT_START
-
-
-def test_a_stroke_dragged_past_the_edge_is_cut_there_and_resumes_where_it_returns(window):
-    drag(window.canvas, [(300.0, 100.0), (420.0, 100.0), (420.0, 200.0), (300.0, 200.0)])
-    assert strokes_of(window) == [[(300.0, 100.0), (375.0, 100.0)], [(375.0, 200.0), (300.0, 200.0)]]
-    assert window.session.bitmap()[110:190, 360:].max() == 0
+    assert window.session.document.content.is_empty() and window.result_label.text() == TEXT_START
 
 
 def test_saving_a_sample_writes_its_picture_and_says_there_are_no_strokes(window, tmp_path):
     window.sample_buttons[0].click()
-    assert window.files_to_save(tmp_path / "five") == [tmp_path / "five.png"]
-    window._save_to(tmp_path / "five")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["five.png", "settings.ini"]
+    assert files_to_save(tmp_path / "five", bool(window.session.document.content.strokes)) == [tmp_path / "five.png"]
+    window.files.save_to(tmp_path / "five")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app-data", "five.png", "settings.ini"]
     assert "no .json" in window.statusBar().currentMessage()
 
 
 def test_the_overwrite_check_covers_every_file_a_save_replaces(window, tmp_path):
     drag(window.canvas, [(100.0, 100.0), (100.0, 300.0)])
-    assert window.files_to_save(tmp_path / "nine.png") == [tmp_path / "nine.png", tmp_path / "nine.json"]
-    assert window.files_to_save(tmp_path / "nine") == [tmp_path / "nine.png", tmp_path / "nine.json"]
+    assert files_to_save(tmp_path / "nine.png", bool(window.session.document.content.strokes)) == [tmp_path / "nine.png", tmp_path / "nine.json"]
+    assert files_to_save(tmp_path / "nine", bool(window.session.document.content.strokes)) == [tmp_path / "nine.png", tmp_path / "nine.json"]
 
 
 def test_the_title_follows_what_is_on_the_canvas(window, tmp_path, drawings):
     path = tmp_path / "seven.json"
     path.write_text(json.dumps(drawings[5].to_json()))
-    assert window.open_file(path) and window.windowTitle().endswith("seven.json")
+    assert window.files.open_file(path) and window.windowTitle().endswith("seven.json")
     drag(window.canvas, [(10.0, 10.0), (20.0, 20.0)])
     assert window.windowTitle() == "DigitRecognizer"
-    window.session.undo()
+    window.session.document.undo()
     window.clear_action.trigger()
     assert window.windowTitle() == "DigitRecognizer"
 
@@ -269,7 +250,7 @@ def test_clear_is_undoable_and_redo_brings_it_back(window):
     window.undo_action.trigger()
     assert len(strokes_of(window)) == 1
     window.redo_action.trigger()
-    assert window.session.content.is_empty()
+    assert window.session.document.content.is_empty()
 
 
 def test_the_toolbar_cannot_be_hidden(window):
@@ -325,18 +306,18 @@ def test_pasting_an_image_opens_it_as_ink(window):
     assert bitmap[0, 0] == 0 and bitmap.max() == 255 and window.result_label.text() == "Digit may be: 1"
 
 
-def test_pipeline_engine_and_recent_files_are_remembered(qtbot, settings, tmp_path, drawings):
-    first = MainWindow(settings=settings)
+def test_pipeline_engine_and_recent_files_are_remembered(qtbot, settings, tmp_path, drawings, data_dir):
+    first = MainWindow(settings=settings, data_dir=data_dir)
     qtbot.addWidget(first)
     next(a for a in first.pipeline_actions.actions() if a.data() == "centred").trigger()
     path = tmp_path / "kept.json"
     path.write_text(json.dumps(drawings[0].to_json()))
-    first.open_file(path)
+    first.files.open_file(path)
     first.close()
-    second = MainWindow(settings=settings)
+    second = MainWindow(settings=settings, data_dir=data_dir)
     qtbot.addWidget(second)
     assert second.session.pipeline == "centred" and second.pipeline_box.currentData() == "centred"
-    assert second._recent_files()[0] == str(path.resolve())
+    assert second.files.recent.paths()[0] == str(path.resolve())
     assert second.settings.value("files/folder") == str(tmp_path.resolve())
 
 
@@ -349,7 +330,7 @@ def test_help_explains_the_terms_and_about_names_the_versions(window):
 
 
 def test_the_verdict_says_not_sure_and_names_both_digits(window):
-    from model.verdict import judge
+    from model.runtime.verdict import judge
 
     assert judge(np.array([0, 0, 0.55, 0, 0, 0, 0, 0, 0.45, 0]), 0.5).text == "2 or 8?"
     window.sample_buttons[1].click()
@@ -361,6 +342,7 @@ from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import QSettings
 import os
 app = QApplication([])
+from desktop_app.files import files_to_save
 from desktop_app.main_window import MainWindow
 window = MainWindow(settings=QSettings(os.devnull, QSettings.Format.IniFormat))
 window.show()
@@ -384,3 +366,63 @@ def test_the_window_fits_a_1280_by_800_screen_at_scale_2():
     minimum_width, minimum_height, width, height = (float(v) for v in run.stdout.split())
     assert minimum_width <= 1280 and minimum_height <= 800 - 60  # room for a menu bar or dock
     assert width <= 1280 and height <= 800  # and it opens at a size that fits
+
+
+# --- teaching the app its user's hand
+def test_a_digit_key_a_bar_click_and_this_is_teach_what_is_drawn(window, qtbot):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtTest import QTest
+
+    drag(window.canvas, [(180.0, 60.0), (182.0, 320.0)])
+    QTest.keyClick(window, Qt.Key.Key_1)
+    qtbot.mouseClick(window.bars, Qt.MouseButton.LeftButton, pos=QPointF(40, 7 * window.bars.ROW + 8).toPoint())
+    next(a for a in window.personal.this_is_menu.actions() if a.text() == "4").trigger()
+    assert [e.label for e in window.teaching.set.examples] == [1, 7, 4]
+    assert "Taught: this is a 4" in window.statusBar().currentMessage()
+    assert window.personal.personalise_action.isEnabled()
+
+
+def test_personalise_runs_in_the_background_switches_to_the_personal_model_and_survives_a_restart(
+        qtbot, settings, data_dir, tmp_path):
+    from desktop_app.main_window import MainWindow
+
+    window = MainWindow(settings=settings, data_dir=data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    window.canvas.resize(375, 375)
+    for digit, stroke in ((1, [(180.0, 60.0), (182.0, 320.0)]), (7, [(110.0, 70.0), (270.0, 70.0), (170.0, 320.0)])):
+        window.clear()
+        drag(window.canvas, stroke)
+        window.personal.teach(digit)
+    assert not window.personal.personal_model_action.isEnabled()
+    window.personal.personalise_action.trigger()
+    qtbot.waitUntil(lambda: not window.personal.progress.isVisible(), timeout=60000)
+    assert "General check" in window.personal.last_report
+    assert window.session.models.use_personal and window.personal.personal_model_action.isChecked()
+    assert window.session.status_lines()[0][0].startswith("Personal model, taught 2 drawings")
+    window.personal.personal_model_action.trigger()  # View: back to the base model
+    assert not window.session.models.use_personal
+    window.personal.personal_model_action.trigger()
+    window.personal.compare_action.trigger()  # both models' bars
+    assert len(window.bars.series) == 2 and window.bars.series[0][0].startswith("Personal model")
+    window.personal.compare_action.trigger()
+    window.personal.teaching.export_model(tmp_path / "mine.mlmodel")
+    assert (tmp_path / "mine.mlmodel").stat().st_size > 100_000
+    window.close()
+    again = MainWindow(settings=settings, data_dir=data_dir)
+    qtbot.addWidget(again)
+    assert len(again.teaching.set.examples) == 2 and again.session.models.use_personal
+    assert again.session.status_lines()[0][0].startswith("Personal model, taught 2 drawings")
+
+
+def test_the_personal_set_window_shows_a_row_per_digit_and_removes_one(window):
+    drag(window.canvas, [(180.0, 60.0), (182.0, 320.0)])
+    for digit in (1, 1, 3):
+        window.personal.teach(digit)
+    window.personal.set_action.trigger()
+    dialog = window.personal.dialog
+    assert dialog.rows[1][0].text().endswith("2 drawings") and dialog.rows[1][1].count() == 2
+    assert dialog.rows[3][1].count() == 1 and dialog.rows[0][1].count() == 0
+    dialog.rows[3][1].item(0).setSelected(True)
+    dialog.remove_selected()
+    assert [e.label for e in window.teaching.set.examples] == [1, 1] and dialog.rows[3][1].count() == 0

@@ -4,9 +4,12 @@ phone does; what is not implemented is refused by operation."""
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from model.coreml_runner import CoreMLModel
+from model.coreml.runner import CoreMLModel
 from model.errors import ModelFileError
+from tests.fuzz import FUZZ, mutated_bytes, read_or_refused
 
 rng = np.random.default_rng(3)
 PIXELS = rng.integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
@@ -82,7 +85,7 @@ def test_a_float16_program_rounds_where_the_program_casts(packages):
 
 
 def test_the_app_runs_a_package_like_a_model_file(packages):
-    from model.engines import engine_for_path, load_engine
+    from model.runtime.engines import engine_for_path, load_engine
 
     assert engine_for_path(packages["float32"]) == "coreml"
     engine = load_engine("coreml", packages["float32"])
@@ -114,3 +117,21 @@ def test_a_folder_that_is_no_package_is_named(tmp_path):
     folder.mkdir()
     with pytest.raises(ModelFileError, match="not a Core ML package"):
         CoreMLModel(folder)
+
+
+@FUZZ
+@given(st.data())
+def test_a_package_with_a_file_mutated_is_run_or_refused_by_name(packages, tmp_path_factory, data):
+    import shutil
+
+    from model.coreml.runner import CoreMLModel
+
+    package = tmp_path_factory.mktemp("fuzz") / "mutated.mlpackage"
+    shutil.copytree(packages["float32"], package)
+    files = sorted(p for p in package.rglob("*") if p.is_file())
+    target = data.draw(st.sampled_from(files))
+    target.write_bytes(data.draw(mutated_bytes(target.read_bytes())))
+    model = read_or_refused(CoreMLModel, package, ModelFileError)
+    if model is not None:
+        probabilities = model.probabilities(np.zeros((28, 28), np.uint8))
+        assert probabilities.shape == (10,) and np.isfinite(probabilities).all()

@@ -7,7 +7,7 @@ def _trained_looking(network: str, seed: int):
     defaults, so that merging them wrongly shows."""
     import keras
 
-    from model.network import build_model
+    from model.recipe.network import build_model
 
     keras.utils.set_random_seed(seed)
     model = build_model(network)
@@ -28,7 +28,7 @@ def _geometric_mean(probabilities: list[np.ndarray]) -> np.ndarray:
 
 @pytest.mark.parametrize("network", ["vgg4", "mnist_cnn"])
 def test_an_ensemble_answers_the_normalised_geometric_mean_of_its_members(network, mnist):
-    from model.network import ensemble
+    from model.recipe.network import ensemble
 
     members = [_trained_looking(network, seed) for seed in (1, 2)]
     images = mnist.x_test[:64, ..., None] / 255.0
@@ -39,14 +39,15 @@ def test_an_ensemble_answers_the_normalised_geometric_mean_of_its_members(networ
 
 
 def test_an_ensemble_exports_to_an_ios_11_model_that_agrees_with_keras(tmp_path, mnist):
-    from model.coreml_export import Metadata, export
-    from model.coreml_runner import CoreMLModel
-    from model.network import ensemble
+    from model.coreml.export import Metadata, export
+    from model.coreml.runner import CoreMLModel
+    from model.recipe.network import ensemble
+    from model.runtime.keras_model import load_keras_model
 
     members = [_trained_looking("vgg4", seed) for seed in (3, 4)]
     keras_path = tmp_path / "pair.keras"
     ensemble(members).save(keras_path)
-    exported = export(keras_path, tmp_path / "pair.mlmodel", Metadata())
+    exported = export(load_keras_model(keras_path), tmp_path / "pair.mlmodel", Metadata())
     runner = CoreMLModel(exported)
     assert runner.specification_version == 1
     layers = {layer.WhichOneof("layer") for layer in runner.spec.neuralNetworkClassifier.layers}
@@ -57,14 +58,14 @@ def test_an_ensemble_exports_to_an_ios_11_model_that_agrees_with_keras(tmp_path,
 
 
 def test_members_of_different_networks_are_refused():
-    from model.network import ensemble
+    from model.recipe.network import ensemble
 
     with pytest.raises(ValueError, match="differ at layer"):
         ensemble([_trained_looking("vgg4", 1), _trained_looking("mnist_cnn", 2)])
 
 
 def test_an_ensemble_of_one_is_that_network():
-    from model.network import ensemble
+    from model.recipe.network import ensemble
 
     member = _trained_looking("vgg4", 5)
     assert ensemble([member]) is member

@@ -2,14 +2,23 @@ import gzip
 import json
 
 import numpy as np
+import pytest
 
-from model.not_digits import HELD_OUT_LETTERS, LETTERS, STROKE_FONTS, TRAINING_LETTERS, stroke_font_letter
+from model.recipe.not_digits import LETTERS, LOWER_CASE, LOWER_CASE_SHARE, STROKE_FONTS, stroke_font_letter
 from tests.conftest import run_script
 
 
-def test_training_and_held_out_letters_are_halves_that_never_meet():
-    assert not set(TRAINING_LETTERS) & set(HELD_OUT_LETTERS)
-    assert sorted(TRAINING_LETTERS + HELD_OUT_LETTERS) == sorted(LETTERS)
+def test_training_draws_every_letter_and_lower_case_most_often(monkeypatch):
+    import model.recipe.not_digits as not_digits
+
+    drawn = []
+    monkeypatch.setattr(not_digits, "_stroke_font", lambda name: type("Font", (), {
+        "strokes_for_text": staticmethod(lambda text: drawn.append(text) or [[(0, 0), (1, 1)]])})())
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        stroke_font_letter(rng)
+    assert set(drawn) == set(LETTERS)
+    assert np.mean([c in LOWER_CASE for c in drawn]) == pytest.approx(LOWER_CASE_SHARE, abs=0.03)
 
 
 def test_stroke_font_letters_are_upright_and_fill_the_box():

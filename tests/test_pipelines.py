@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from desktop_app.render import render_strokes
-from model.pipelines import (
+from model.runtime.pipelines import (
     MNIST_STROKE_WIDTH,
     NothingDrawn,
     centre_of_mass,
@@ -23,12 +23,12 @@ def ink_box(image, threshold=0.05):
 def test_blank_canvas_is_nothing_drawn_in_both_pipelines():
     blank = np.zeros((375, 375), np.uint8)
     assert is_blank(blank)
-    for pipeline in ("ios", "mnist"):
+    for pipeline in ("phone", "centred"):
         with pytest.raises(NothingDrawn, match="nothing drawn"):
             to_model_input(blank, pipeline)
 
 
-def test_ios_shrinks_the_whole_canvas_by_area_averaging(drawings):
+def test_phone_shrinks_the_whole_canvas_by_area_averaging(drawings):
     bitmap = render_strokes(drawings[0].strokes)
     model_input = phone_pipeline(bitmap)
     assert model_input.shape == (28, 28) and model_input.dtype == np.float32
@@ -37,13 +37,13 @@ def test_ios_shrinks_the_whole_canvas_by_area_averaging(drawings):
     assert phone_pipeline(np.full((375, 375), 255, np.uint8)) == pytest.approx(np.ones((28, 28)))
 
 
-def test_ios_does_not_centre_a_digit_drawn_in_a_corner():
+def test_phone_does_not_centre_a_digit_drawn_in_a_corner():
     corner = render_strokes([[(20, 20), (20, 80)]])
     model_input = phone_pipeline(corner)
     assert model_input[:8, :8].sum() == pytest.approx(model_input.sum())
 
 
-def test_mnist_centres_a_drawn_digit_and_makes_it_20px_tall(drawings):
+def test_centred_centres_a_drawn_digit_and_makes_it_20px_tall(drawings):
     digit = next(d for d in drawings if d.label == 3)
     model_input = centred_pipeline(render_strokes(digit.strokes))
     height, width = ink_box(model_input)
@@ -51,20 +51,20 @@ def test_mnist_centres_a_drawn_digit_and_makes_it_20px_tall(drawings):
     assert centre_of_mass(model_input) == pytest.approx((14.0, 14.0), abs=0.05)
 
 
-def test_mnist_keeps_the_aspect_ratio_of_a_tall_thin_one():
+def test_centred_keeps_the_aspect_ratio_of_a_tall_thin_one():
     one = render_strokes([[(180, 60), (185, 320)]])
     height, width = ink_box(centred_pipeline(one))
     assert height in (20, 21)
     assert width <= 5  # a stretched "1" would be 20 px wide
 
 
-def test_mnist_scales_the_longer_side_of_a_wide_stroke_to_20px():
+def test_centred_scales_the_longer_side_of_a_wide_stroke_to_20px():
     dash = render_strokes([[(60, 180), (300, 190)]])
     height, width = ink_box(centred_pipeline(dash))
     assert width in (20, 21) and height <= 5  # a stretched dash would be 20 px tall
 
 
-def test_mnist_output_does_not_depend_on_where_the_digit_was_drawn(drawings):
+def test_centred_output_does_not_depend_on_where_the_digit_was_drawn(drawings):
     strokes = drawings[1].strokes
     moved = [[(x - 40, y + 30) for x, y in stroke] for stroke in strokes]
     assert centred_pipeline(render_strokes(strokes)) == pytest.approx(centred_pipeline(render_strokes(moved)), abs=0.02)
@@ -75,14 +75,14 @@ def test_stroke_width_measures_the_brush():
     assert stroke_width(render_strokes([[(60, 80), (200, 300)]], width=30) >= 128) == pytest.approx(30, rel=0.1)
 
 
-def test_mnist_widens_a_finger_line_to_mnists_pen():
+def test_centred_widens_a_finger_line_to_mnists_pen():
     # Shrunk into the 20 px box, a 10 px line on a 300 px tall "1" is 0.7 px wide.
     one = centred_pipeline(render_strokes([[(187, 40), (187, 340)]]))
     assert one[14].sum() == pytest.approx(MNIST_STROKE_WIDTH, abs=0.3)
     assert ink_box(one, threshold=0.5)[0] in (19, 20)
 
 
-def test_mnist_leaves_a_thick_stroke_as_wide_as_it_is():
+def test_centred_leaves_a_thick_stroke_as_wide_as_it_is():
     # A 60 px pen on a 360 px tall line is 3.3 px wide in the 20 px box.
     thick = centred_pipeline(render_strokes([[(187, 37), (187, 337)]], width=60))
     assert thick[14].sum() == pytest.approx(60 * 20 / 360, abs=0.3)

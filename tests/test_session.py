@@ -11,53 +11,53 @@ from desktop_app.session import (
     TEXT_START,
     Session,
 )
-from model.engines import ENGINES, EngineKind, predict_bitmap
 from model.errors import ModelFileError
-from model.paths import DEFAULT_COREML_MODEL
+from model.runtime.engines import predict_bitmap
+from model.runtime.paths import DEFAULT_COREML_MODEL
 
 
 @pytest.fixture
 def session():
     made = Session(render_canvas)
-    made.ensure_loaded()
+    made.models.ensure_loaded()
     return made
 
 
 def draw(session, *strokes):
     for stroke in strokes:
-        if session.begin_stroke(stroke[0]):
+        if session.document.begin_stroke(stroke[0]):
             for point in stroke[1:]:
-                session.extend_stroke(point)
-            session.end_stroke()
+                session.document.extend_stroke(point)
+            session.document.end_stroke()
 
 
 def test_a_drawn_stroke_is_predicted_as_evaluation_predicts_it(session, drawings):
     draw(session, *drawings[40].strokes)
-    expected = predict_bitmap(session.slot("coreml").model, render_canvas(drawings[40].strokes), "phone")
+    expected = predict_bitmap(session.models.slot("coreml").model, render_canvas(drawings[40].strokes), "phone")
     assert session.label == f"Digit may be: {expected.digit}"
     assert session.predictions[0].probabilities == pytest.approx(expected.probabilities)
 
 
 def test_a_press_outside_the_canvas_starts_nothing(session):
-    assert not session.begin_stroke((200.0, -5.0))
-    session.extend_stroke((200.0, 100.0))
-    session.end_stroke()
-    assert session.content.is_empty() and session.label == TEXT_START
+    assert not session.document.begin_stroke((200.0, -5.0))
+    session.document.extend_stroke((200.0, 100.0))
+    session.document.end_stroke()
+    assert session.document.content.is_empty() and session.label == TEXT_START
 
 
 def test_a_stroke_that_leaves_the_canvas_is_cut_at_the_edge_and_goes_on_where_it_returns(session):
     draw(session, [(300.0, 100.0), (400.0, 100.0), (420.0, 200.0), (300.0, 200.0)])
-    assert session.content.strokes == (((300.0, 100.0), (375.0, 100.0)), ((375.0, 200.0), (300.0, 200.0)))
+    assert session.document.content.strokes == (((300.0, 100.0), (375.0, 100.0)), ((375.0, 200.0), (300.0, 200.0)))
     assert session.bitmap()[110:190, 360:].max() == 0  # no line along the border between the pieces
 
 
 def test_clear_can_be_undone_and_redone(session):
     draw(session, [(100.0, 100.0), (100.0, 300.0)])
-    drawn = session.content
-    session.clear()
-    assert session.content.is_empty() and session.label == TEXT_START
-    assert session.undo() and session.content is drawn
-    assert session.redo() and session.content.is_empty()
+    drawn = session.document.content
+    session.document.clear()
+    assert session.document.content.is_empty() and session.label == TEXT_START
+    assert session.document.undo() and session.document.content is drawn
+    assert session.document.redo() and session.document.content.is_empty()
 
 
 def test_predicting_a_blank_canvas_says_nothing_is_drawn(session):
@@ -67,9 +67,9 @@ def test_predicting_a_blank_canvas_says_nothing_is_drawn(session):
 
 def test_a_sample_says_hit_predict_until_predict_is_pressed(session):
     from desktop_app.main_window import SAMPLES_DIR
-    from model.images import sample_to_canvas
+    from model.runtime.images import sample_to_canvas
 
-    session.set_image(sample_to_canvas(SAMPLES_DIR / "five.png"), sample=True)
+    session.document.set_image(sample_to_canvas(SAMPLES_DIR / "five.png"), sample=True)
     assert session.label == TEXT_SAMPLE and session.predictions[0] is not None
     session.predict(live=False)
     assert session.label == "Digit may be: 5"
@@ -83,7 +83,7 @@ def test_observers_hear_of_each_change(session):
 
 
 def test_two_model_files_side_by_side_and_their_disagreement(session, tmp_path, drawings):
-    from model.coreml_runner import _model_pb2
+    from model.coreml.spec import _model_pb2
 
     # A second model that always prefers 3: the shipped one with its last bias raised.
     spec = _model_pb2().Model()
@@ -97,7 +97,7 @@ def test_two_model_files_side_by_side_and_their_disagreement(session, tmp_path, 
     threes = tmp_path / "threes.mlmodel"
     threes.write_bytes(spec.SerializeToString())
 
-    session.compare_with_model(threes)
+    session.models.compare_with_model(threes)
     draw(session, *drawings[0].strokes)  # a real digit that is not a 3
     first, second = session.predictions
     assert drawings[0].label != 3 and second.digit == 3 and first.digit != 3
@@ -110,9 +110,9 @@ def test_two_model_files_of_one_name_are_told_apart_by_their_folders(session, tm
     old = tmp_path / "phone_app" / DEFAULT_COREML_MODEL.name
     old.parent.mkdir()
     shutil.copy(DEFAULT_COREML_MODEL, old)
-    session.compare_with_model(old)
-    session.ensure_loaded()
-    titles = session.shown_titles()
+    session.models.compare_with_model(old)
+    session.models.ensure_loaded()
+    titles = session.models.shown_titles()
     assert titles == [f"Core ML: {DEFAULT_COREML_MODEL.parent.name}/{old.name}", f"Core ML: phone_app/{old.name}"]
     assert [line for line, _ in session.status_lines()][:2] == titles
 
@@ -120,7 +120,7 @@ def test_two_model_files_of_one_name_are_told_apart_by_their_folders(session, tm
 def test_a_missing_model_given_by_the_user_says_to_check_the_path(tmp_path):
     missing = tmp_path / "typo.mlmodel"
     session = Session(render_canvas, model_paths={"coreml": missing})
-    session.ensure_loaded()
+    session.models.ensure_loaded()
     draw(session, [(100.0, 100.0), (100.0, 300.0)])
     session.predict(live=False)
     assert session.label == TEXT_NO_MODEL
@@ -128,28 +128,16 @@ def test_a_missing_model_given_by_the_user_says_to_check_the_path(tmp_path):
     assert problem and str(missing) in text and "Check the path" in text
 
 
-def test_an_engine_whose_modules_are_missing_says_what_to_install():
-    kind = EngineKind("fake", "Fake (.fake)", (".fake",), DEFAULT_COREML_MODEL, ("no_such_module_here",),
-                      'pip install -e ".[train]"', "", ENGINES["coreml"].loader)
-    with pytest.raises(ModelFileError, match=r'needs no_such_module_here.*pip install -e "\.\[train\]"'):
-        kind.load()
-
-
 def test_unknown_model_files_are_refused_by_name(session, tmp_path):
     with pytest.raises(ModelFileError, match="notes.txt: not a model file"):
-        session.compare_with_model(tmp_path / "notes.txt")
-
-
-def test_old_pipeline_names_still_work():
-    assert Session(render_canvas, pipeline="ios").pipeline == "phone"
-    assert Session(render_canvas, pipeline="mnist").pipeline == "centred"
+        session.models.compare_with_model(tmp_path / "notes.txt")
 
 
 def test_a_drawing_from_another_canvas_size_is_scaled_onto_the_phones(session):
-    from model.strokes import parse_drawing
+    from model.runtime.strokes import parse_drawing
 
     drawing = parse_drawing({"canvas": [200, 200], "strokes": [[[100, 20], [100, 180]]]}, "test")
-    session.set_drawing(drawing.on_phone_canvas())
-    ((top, bottom),) = session.content.strokes
+    session.document.set_drawing(drawing.on_phone_canvas())
+    ((top, bottom),) = session.document.content.strokes
     assert top == pytest.approx((187.5, 37.5)) and bottom == pytest.approx((187.5, 337.5))
     assert "scaled" in drawing.note and np.asarray(session.bitmap()).max() == 255

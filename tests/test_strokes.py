@@ -2,9 +2,12 @@ import gzip
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from model.errors import DataError
-from model.strokes import Drawing, read_drawing_file, read_drawings
+from model.runtime.strokes import Drawing, read_drawing_file, read_drawings
+from tests.fuzz import FUZZ, json_values, mutated_bytes, read_or_refused
 
 
 def test_the_shared_sample_reads_completely(drawings):
@@ -41,3 +44,56 @@ def test_a_drawing_round_trips_through_json(tmp_path):
     path.write_text(json.dumps(drawing.to_json()))
     again = read_drawing_file(path)
     assert again.strokes == drawing.strokes and again.label == 7 and again.canvas == (375, 375)
+
+
+# --- every mutation of a valid file is read, or refused by name (hypothesis)
+
+
+VALID = {"canvas": [375, 375], "label": 7, "writer": "w",
+         "strokes": [[[100.0, 80.0], [280.0, 82.5], [190.0, 300.0]], [[150.0, 190.0], [230.0, 185.0]]]}
+
+
+def read_or_refuse(path):
+    from model.errors import DataError
+    from model.runtime.strokes import read_drawing_file, read_drawings
+
+    def read(path):
+        return read_drawings(path) if path.suffix in (".jsonl", ".gz") else [read_drawing_file(path)]
+
+    for drawing in read_or_refused(read, path, DataError) or []:
+        assert all(len(stroke) and all(len(p) == 2 for p in stroke) for stroke in drawing.strokes)
+
+
+@FUZZ
+@given(st.data())
+def test_a_drawing_file_mutated_byte_by_byte_is_read_or_refused_by_name(tmp_path_factory, data):
+    import gzip
+    import json
+
+    suffix = data.draw(st.sampled_from([".json", ".jsonl", ".gz"]))
+    text = (json.dumps(VALID) + ("\n" + json.dumps(VALID) + "\n" if suffix != ".json" else "")).encode()
+    original = gzip.compress(text) if suffix == ".gz" else text
+    path = tmp_path_factory.mktemp("fuzz") / f"drawing{'.jsonl' if suffix == '.gz' else ''}{suffix}"
+    path.write_bytes(data.draw(mutated_bytes(original)))
+    read_or_refuse(path)
+
+
+@FUZZ
+@given(st.data())
+def test_a_drawing_with_any_field_replaced_is_read_or_refused_by_name(tmp_path_factory, data):
+    import json
+
+    record = json.loads(json.dumps(VALID))
+    field = data.draw(st.sampled_from(["canvas", "label", "writer", "strokes", "stroke", "point", "coordinate"]))
+    value = data.draw(json_values)
+    if field == "stroke":
+        record["strokes"][1] = value
+    elif field == "point":
+        record["strokes"][0][1] = value
+    elif field == "coordinate":
+        record["strokes"][0][2][1] = value
+    else:
+        record[field] = value
+    path = tmp_path_factory.mktemp("fuzz") / "drawing.json"
+    path.write_text(json.dumps(record))
+    read_or_refuse(path)

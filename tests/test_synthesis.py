@@ -1,8 +1,9 @@
 import numpy as np
 
 from desktop_app.render import render_strokes
-from model.pipelines import centre_of_mass
-from model.synthesis import VARIANT_CHANCE, place_on_canvas, skeleton_strokes, synthesize, writing_variant
+from model.recipe.skeleton import skeleton_strokes
+from model.recipe.synthesis import VARIANT_CHANCE, place_on_canvas, synthesize, writing_variant
+from model.runtime.pipelines import centre_of_mass
 
 
 def test_skeleton_strokes_trace_the_digit_thinly(mnist):
@@ -39,7 +40,7 @@ def test_some_ones_are_rewritten_and_their_flags_rise_to_the_top(mnist):
     one = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 1)[0]])
     top = min(y for stroke in one for _, y in stroke)
     rng = np.random.default_rng(0)
-    variants = [writing_variant(one, 1, rng) for _ in range(400)]
+    variants = [writing_variant(one, 1, rng)[0] for _ in range(400)]
     changed = [v for v in variants if v != one]
     assert abs(len(changed) / len(variants) - VARIANT_CHANCE[1]) < 0.08
     flags = [stroke for variant in changed for stroke in variant if len(stroke) == 2 and stroke[1][1] == top
@@ -53,27 +54,47 @@ def test_some_ones_are_rewritten_and_their_flags_rise_to_the_top(mnist):
 def test_digits_without_a_variant_are_left_as_written(mnist):
     three = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 3)[0]])
     rng = np.random.default_rng(0)
-    assert all(writing_variant(three, 3, rng) == three for _ in range(50))
+    assert all(writing_variant(three, 3, rng) == (three, 3) for _ in range(50))
 
 
 def test_barred_zeros_come_in_every_direction(mnist):
     zero = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 0)[0]])
     rng = np.random.default_rng(0)
-    bars = [v[-1] for v in (writing_variant(zero, 0, rng) for _ in range(400)) if len(v) > len(zero)]
+    bars = [v[-1] for v, _ in (writing_variant(zero, 0, rng) for _ in range(400)) if len(v) > len(zero)]
     angles = {round(np.degrees(np.arctan2(abs(b[1][1] - b[0][1]), abs(b[1][0] - b[0][0]))) / 45) for b in bars}
     assert angles == {0, 1, 2}  # horizontal (θ), diagonal (Ø) and vertical (φ)
+    # Many run past the oval, as people write them.
+    points = np.array([p for stroke in zero for p in stroke])
+    low, high = points.min(axis=0), points.max(axis=0)
+    beyond = [b for b in bars if np.any(np.array(b) < low - 1) or np.any(np.array(b) > high + 1)]
+    assert 0.3 < len(beyond) / len(bars) < 0.9
+
+
+def test_a_one_with_a_long_flat_flag_and_no_base_is_labelled_one_or_seven(mnist):
+    from model.recipe.synthesis import AMBIGUOUS_FLAG_DEGREES, AMBIGUOUS_FLAG_LENGTH, ONE_OR_SEVEN
+
+    one = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 1)[0]])
+    height = np.ptp([y for stroke in one for _, y in stroke])
+    rng = np.random.default_rng(1)
+    for strokes, label in (writing_variant(one, 1, rng) for _ in range(600)):
+        extra = [s for s in strokes[-2:] if len(s) == 2 and s not in one]
+        flags = [s for s in extra if s[1][1] < s[0][1]]  # rising to the top
+        bases = [s for s in extra if s[0][1] == s[1][1]]
+        long_flat = [f for f in flags if np.hypot(*np.subtract(f[1], f[0])) >= AMBIGUOUS_FLAG_LENGTH * height * 0.999
+                     and np.degrees(np.arctan2(f[0][1] - f[1][1], f[1][0] - f[0][0])) <= AMBIGUOUS_FLAG_DEGREES]
+        assert (label == ONE_OR_SEVEN) == bool(long_flat and not bases)
 
 
 def test_fours_and_nines_are_sometimes_written_in_other_forms(mnist):
     rng = np.random.default_rng(0)
     for digit in (4, 9):
         strokes = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == digit)[0]])
-        rewritten = [v for v in (writing_variant(strokes, digit, rng) for _ in range(300)) if v != strokes]
+        rewritten = [v for v, _ in (writing_variant(strokes, digit, rng) for _ in range(300)) if v != strokes]
         assert abs(len(rewritten) / 300 - VARIANT_CHANCE[digit]) < 0.08
 
 
 def test_resampling_keeps_the_ends_and_spaces_the_points():
-    from model.synthesis import resample
+    from model.recipe.synthesis import resample
 
     stroke = [(0.0, 0.0), (100.0, 0.0)]
     points = resample(stroke, 30.0)
@@ -82,7 +103,7 @@ def test_resampling_keeps_the_ends_and_spaces_the_points():
 
 
 def test_not_digit_drawings_stay_on_the_canvas_and_vary():
-    from model.synthesis import not_digit_drawings
+    from model.recipe.synthesis import not_digit_drawings
 
     drawings = not_digit_drawings(60, seed=5)
     points = np.array([p for drawing in drawings for stroke in drawing for p in stroke])

@@ -8,13 +8,18 @@ from tests.conftest import run_script
 
 def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, mnist):
     out = tmp_path / "small.keras"
+    handwriting = tmp_path / "ones.jsonl"  # real handwriting's stand-in: strokes with labels
+    handwriting.write_text("".join(json.dumps({"label": 1, "strokes": [[[180 + i, 60], [175, 320 - i]]]}) + "\n"
+                                   for i in range(20)))
     result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
-                        "--limit", "3000", "--synthetic-copies", "1", "--not-digits", "600", "--workers", "1", "--members", "2",
-                        "--cache", str(tmp_path / "cache"))
+                        "--limit", "3000", "--synthetic-copies", "1", "--not-digits", "600", "--workers", "1",
+                        "--members", "2", "--handwriting", str(handwriting), "--handwriting-copies", "2",
+                        "--held-out-handwriting", str(handwriting), "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "drawn 2000/3000" in result.stdout  # progress is visible
+    assert "real handwriting (20 digits), copy 2/2" in result.stdout
 
-    from model.network import load_keras_model
+    from model.runtime.keras_model import load_keras_model
 
     model = load_keras_model(out)
     predictions = model.predict(mnist.x_test[:500, ..., None] / 255.0, verbose=0).argmax(axis=1)
@@ -30,9 +35,10 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     history = json.loads(out.with_suffix(".history.json").read_text())
     assert [len(h["loss"]) for h in history["histories"]] == [1, 1]  # two members, one epoch each
     assert 0 < history["not_a_digit_below"] < 1
+    assert set(history["held_out"]["handwriting_accuracy"]) == {"phone", "centred"}
     assert out.with_suffix(".curves.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "small.curves.png", "small.history.json",
-                                                         "small.keras"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "ones.jsonl", "small.curves.png",
+                                                         "small.history.json", "small.keras"]
 
 
 def test_a_model_below_the_accuracy_floor_replaces_nothing(tmp_path, mnist_npz):
@@ -51,8 +57,8 @@ def test_a_model_with_non_finite_weights_is_not_sound():
     import keras
 
     from model.errors import TrainingError
-    from model.network import build_model
-    from model.training import Recipe, check_sound
+    from model.recipe.network import build_model
+    from model.recipe.training import Recipe, check_sound
 
     model = build_model()
     weights = model.get_weights()
@@ -98,7 +104,7 @@ def test_training_refuses_a_bad_data_file_with_its_name(tmp_path):
 
 
 def test_random_shift_translates_each_digit_by_at_most_two_pixels(mnist):
-    from model.training import random_shift
+    from model.recipe.training import random_shift
 
     images = mnist.x_train[:200].astype(np.float32)
     shifted = random_shift(images, np.random.default_rng(0), max_shift=2)
@@ -140,3 +146,28 @@ def test_sigterm_during_synthesis_exits_143_and_leaves_no_worker(tmp_path, mnist
     alive = [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
     assert not alive
     assert not (tmp_path / "m.keras").exists()
+
+
+def test_targets_are_one_hot_even_for_no_digits_and_split_for_a_one_that_is_a_seven():
+    from model.recipe.synthesis import ONE_OR_SEVEN
+    from model.recipe.training import NO_DIGIT_LABEL, SOFT_TARGETS, targets
+
+    got = targets(np.array([3, NO_DIGIT_LABEL, ONE_OR_SEVEN]))
+    assert got[0].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    assert got[1] == pytest.approx([0.1] * 10)
+    assert got[2][1] == SOFT_TARGETS[ONE_OR_SEVEN][1] and got[2][7] == SOFT_TARGETS[ONE_OR_SEVEN][7]
+    assert got.sum(axis=1) == pytest.approx([1, 1, 1])
+
+
+def test_each_epoch_mixes_mnist_phone_like_digits_real_handwriting_and_no_digits():
+    from model.recipe.training import NO_DIGIT_LABEL, MixedEpochs, TrainingSet
+
+    labels = np.array([1] * 50 + [2] * 30 + [NO_DIGIT_LABEL] * 40)
+    handwritten = np.array([False] * 50 + [True] * 30 + [False] * 40)
+    pool = TrainingSet(np.zeros((120, 28, 28), np.float32), labels, handwritten)
+    epochs = MixedEpochs(np.zeros((10, 28, 28), np.float32), np.zeros(10, np.int64), pool, batch_size=16, seed=0,
+                         digits_per_epoch=20, not_digits_per_epoch=15, handwriting_per_epoch=12)
+    taken = epochs.targets.argmax(axis=1)
+    assert len(epochs.images) == 10 + 20 + 12 + 15
+    assert (taken == 0).sum() - 15 == 10  # MNIST's zeros, and the no-digits' even targets argmax to 0
+    assert (taken == 1).sum() == 20 and (taken == 2).sum() == 12

@@ -1,6 +1,6 @@
 import numpy as np
 
-from model.verdict import DIGIT, NOT_A_DIGIT, UNSURE, judge, not_a_digit_mask
+from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE, judge, not_a_digit_mask
 
 
 def probabilities(**by_digit):

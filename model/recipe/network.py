@@ -8,18 +8,14 @@ inner product, softmax.
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
-from model.errors import ModelFileError
+from model.contract import INPUT_SHAPE, NUM_CLASSES
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 BN_MOMENTUM = 0.9  # Keras' 0.99 leaves the statistics unsettled after a short run
 
 
@@ -67,9 +63,10 @@ def vgg4() -> keras.Model:
 
 
 NETWORKS = {"mnist_cnn": mnist_cnn, "vgg4": vgg4}
+DEFAULT_NETWORK = "vgg4"
 
 
-def build_model(network: str = "mnist_cnn") -> keras.Model:
+def build_model(network: str = DEFAULT_NETWORK) -> keras.Model:
     return NETWORKS[network]()
 
 
@@ -136,32 +133,6 @@ def ensemble(members: list[keras.Model]) -> keras.Model:
     return keras.Model(inputs, x, name=members[0].name)
 
 
-def load_keras_model(path: str | os.PathLike) -> keras.Model:
-    import zipfile
-
-    path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"{path}: no such model file")
-    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path}: not a Keras model file (a .keras file is a zip archive; this one is "
-                             "damaged or truncated)")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as error:
-        raise ModelFileError(f"{path}: not a loadable Keras model ({error})") from error
-    check_contract(model, str(path))
-    return model
-
-
-def check_contract(model: keras.Model, where: str) -> None:
-    input_shape = tuple(model.input_shape[1:])
-    output_shape = tuple(model.output_shape[1:])
-    if input_shape != INPUT_SHAPE:
-        raise ModelFileError(f"{where}: input shape is {input_shape}, expected {INPUT_SHAPE}")
-    if output_shape != (NUM_CLASSES,):
-        raise ModelFileError(f"{where}: output shape is {output_shape}, expected ({NUM_CLASSES},) classes")
-
-
 def save_without_optimizer(model: keras.Model, path: str | os.PathLike) -> None:
     """Atomically save weights and architecture only: a few MB, nothing half-written."""
     from model.atomic import atomic_path
@@ -171,16 +142,3 @@ def save_without_optimizer(model: keras.Model, path: str | os.PathLike) -> None:
     inference_model.set_weights(model.get_weights())
     with atomic_path(path) as temporary:
         inference_model.save(temporary)
-
-
-def history_path(model_path: str | os.PathLike) -> Path:
-    """Training's record beside a .keras model: history and "not a digit" threshold."""
-    return Path(model_path).with_suffix(".history.json")
-
-
-def recorded_threshold(model_path: str | os.PathLike) -> float | None:
-    """The "not a digit" threshold training recorded beside a .keras model."""
-    try:
-        return float(json.loads(history_path(model_path).read_text())["not_a_digit_below"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

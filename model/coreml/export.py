@@ -18,16 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_path
-from model.coreml_runner import NOT_A_DIGIT_KEY
+from model.contract import CLASS_LABELS, INPUT_SHAPE, NOT_A_DIGIT_KEY, NUM_CLASSES
+from model.coreml.update import DEFAULT_RULE, write_update_rule
 from model.errors import ModelFileError
-from model.network import INPUT_SHAPE, NUM_CLASSES, load_keras_model
 
 INPUT_NAME = "image"
 PROBABILITIES_NAME = "output1"
 LABEL_NAME = "classLabel"
-CLASS_LABELS = [str(digit) for digit in range(NUM_CLASSES)]
 SPEC_VERSION = 1  # iOS 11: the phone app's deployment target
-UPDATABLE_SPEC_VERSION = 4  # on-device training needs iOS 13
 
 
 @dataclass
@@ -66,7 +64,7 @@ def build_spec(keras_model, metadata: Metadata, not_a_digit_below: float | None 
     phone's contract, built from a Keras model of Conv2D (grouped or not) /
     BatchNormalization / ReLU / MaxPooling2D / Flatten / Dense / Dropout layers."""
     from coremltools.models import datatypes
-    from coremltools.models.neural_network import NeuralNetworkBuilder, SgdParams
+    from coremltools.models.neural_network import NeuralNetworkBuilder
 
     layers = [layer for layer in keras_model.layers if layer.__class__.__name__ not in ("InputLayer", "Dropout")]
     builder = NeuralNetworkBuilder([(INPUT_NAME, datatypes.Array(1, *INPUT_SHAPE[:2]))],
@@ -124,11 +122,9 @@ def build_spec(keras_model, metadata: Metadata, not_a_digit_below: float | None 
     image.colorSpace = image.GRAYSCALE
     spec.specificationVersion = SPEC_VERSION
     if updatable:
-        builder.make_updatable(trainable)
-        builder.set_categorical_cross_entropy_loss(name="loss", input=PROBABILITIES_NAME)
-        builder.set_sgd_optimizer(SgdParams(lr=0.01, batch=8))
-        builder.set_epochs(10)
-        spec.specificationVersion = UPDATABLE_SPEC_VERSION
+        # The update the desktop runs for a model that defines none: then the
+        # phone's MLUpdateTask and `personalise` agree.
+        write_update_rule(spec, DEFAULT_RULE, tuple(trainable))
     describe(spec, metadata, not_a_digit_below)
     return spec
 
@@ -167,18 +163,15 @@ def describe(spec, metadata: Metadata, not_a_digit_below: float | None = None) -
         spec.description.metadata.userDefined[NOT_A_DIGIT_KEY] = f"{not_a_digit_below:g}"
 
 
-def export(keras_path: str | os.PathLike, out_path: str | os.PathLike, metadata: Metadata,
+def export(keras_model, out_path: str | os.PathLike, metadata: Metadata,
            model_format: str = "neuralnetwork", not_a_digit_below: float | None = None,
            updatable: bool = False) -> Path:
+    """Write a loaded Keras model (model.runtime.keras_model.load_keras_model
+    checks its contract and weights) as a Core ML model, atomically."""
     out_path = Path(out_path)
     expected_suffix = ".mlpackage" if model_format == "mlprogram" else ".mlmodel"
     if out_path.suffix != expected_suffix:
         raise ModelFileError(f"{out_path}: a {model_format} model is saved as {expected_suffix}")
-    keras_model = load_keras_model(keras_path)  # checks the 28x28x1 -> 10 contract
-    if not_a_digit_below is None:
-        from model.network import recorded_threshold
-
-        not_a_digit_below = recorded_threshold(Path(keras_path))
     if model_format == "mlprogram":
         _save_package_atomically(convert_mlprogram(keras_model, metadata, not_a_digit_below), out_path)
     else:

@@ -14,13 +14,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from model.pipelines import PIPELINES, to_model_input
+from model.recipe.skeleton import skeleton_strokes
+from model.runtime.pipelines import PIPELINES, to_model_input
+from model.runtime.strokes import CANVAS_SIZE, Stroke
 
 VERSION = 6  # bump when the drawings change, to refresh caches
-CANVAS = 375.0
-UPSAMPLE = 4  # skeletons are traced at 4x MNIST resolution for smooth strokes
-
-Stroke = list[tuple[float, float]]
 Render = Callable[..., np.ndarray]  # render(strokes, width=...) -> 375x375 uint8
 
 # Ranges wider than any one sample of writers: the model must not care where,
@@ -48,55 +46,6 @@ ONE_OR_SEVEN = 11  # the label of such a drawing (training.SOFT_TARGETS)
 # the way different writers' do, beyond what an affine map can.
 ELASTIC_GRID = 4
 ELASTIC_STRENGTH = 0.08  # largest std of a control point's shift, as a fraction of the digit's size
-
-
-def skeleton_strokes(image: np.ndarray) -> list[Stroke]:
-    """Pen strokes (in MNIST pixel units) that trace an MNIST digit's skeleton."""
-    from skimage.morphology import skeletonize
-    from skimage.transform import resize
-
-    large = resize(image.astype(np.float32) / 255.0, (28 * UPSAMPLE, 28 * UPSAMPLE), order=1)
-    skeleton = skeletonize(large > 0.45)
-    return trace(skeleton, 1.0 / UPSAMPLE)
-
-
-_NEIGHBOURS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
-
-
-def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
-    """Split a one-pixel-wide skeleton into polylines that use every edge once."""
-    pixels = set(zip(*np.nonzero(skeleton), strict=True))
-    adjacency: dict[tuple[int, int], set[tuple[int, int]]] = {p: set() for p in pixels}
-    for (row, col) in pixels:
-        for d_row, d_col in _NEIGHBOURS:
-            other = (row + d_row, col + d_col)
-            if other not in pixels:
-                continue
-            # Skip a diagonal that an L through a shared neighbour already covers.
-            if d_row and d_col and ((row + d_row, col) in pixels or (row, col + d_col) in pixels):
-                continue
-            adjacency[(row, col)].add(other)
-
-    def point(pixel: tuple[int, int]) -> tuple[float, float]:
-        return ((pixel[1] + 0.5) * unit, (pixel[0] + 0.5) * unit)
-
-    strokes: list[Stroke] = []
-    for pixel in [p for p in sorted(pixels) if not adjacency[p]]:
-        strokes.append([point(pixel)])
-    while True:
-        remaining = [p for p in adjacency if adjacency[p]]
-        if not remaining:
-            return strokes
-        odd = [p for p in remaining if len(adjacency[p]) % 2 == 1]
-        current = min(odd or remaining)
-        walk = [point(current)]
-        while adjacency[current]:
-            following = min(adjacency[current])
-            adjacency[current].discard(following)
-            adjacency[following].discard(current)
-            current = following
-            walk.append(point(current))
-        strokes.append(walk)
 
 
 def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator) -> tuple[list[Stroke], int]:
@@ -225,7 +174,7 @@ def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list
     low, high = points.min(axis=0), points.max(axis=0)
     centre = (low + high) / 2
     size = max(high[1] - low[1], high[0] - low[0], 1.0)
-    scale = rng.uniform(*SIZE_FRACTION) * CANVAS / size
+    scale = rng.uniform(*SIZE_FRACTION) * CANVAS_SIZE / size
     angle = np.radians(rng.uniform(-ROTATION_DEGREES, ROTATION_DEGREES))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shear = np.array([[1.0, rng.uniform(-SHEAR, SHEAR)], [0.0, 1.0]])
@@ -234,11 +183,11 @@ def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list
     moved = (points - centre) @ matrix.T
     margin = 8.0
     # Keep the whole digit on the canvas, as a person drawing on it would.
-    fit = (CANVAS - 2 * margin) / max(np.ptp(moved, axis=0).max(), 1.0)
+    fit = (CANVAS_SIZE - 2 * margin) / max(np.ptp(moved, axis=0).max(), 1.0)
     moved *= min(1.0, fit)
-    target = CANVAS / 2 + rng.uniform(-CENTRE_OFFSET_FRACTION, CENTRE_OFFSET_FRACTION, size=2) * CANVAS
+    target = CANVAS_SIZE / 2 + rng.uniform(-CENTRE_OFFSET_FRACTION, CENTRE_OFFSET_FRACTION, size=2) * CANVAS_SIZE
     extent_low, extent_high = moved.min(axis=0), moved.max(axis=0)
-    target = np.clip(target, margin - extent_low, CANVAS - margin - extent_high)
+    target = np.clip(target, margin - extent_low, CANVAS_SIZE - margin - extent_high)
     moved += target
     placed, start = [], 0
     for stroke in strokes:
@@ -270,7 +219,7 @@ def hand_drawn(strokes: Sequence[Stroke], rng: np.random.Generator) -> list[Stro
     for stroke in placed:
         points = np.asarray(resample(stroke, spacing))
         points += rng.normal(0.0, tremor, size=points.shape)
-        drawn.append([tuple(p) for p in np.clip(points, 0.0, CANVAS)])
+        drawn.append([tuple(p) for p in np.clip(points, 0.0, CANVAS_SIZE)])
     return drawn
 
 
@@ -310,7 +259,7 @@ def synthesize_handwriting(strokes: Sequence[Sequence[Stroke]], labels: np.ndarr
 def not_digit_drawings(count: int, seed: int) -> list[list[Stroke]]:
     """`count` hand-drawn drawings that are no digit, as canvas strokes (to
     save and evaluate like real drawings)."""
-    from model.not_digits import random_not_digit
+    from model.recipe.not_digits import random_not_digit
 
     rng = np.random.default_rng(seed)
     return [hand_drawn(random_not_digit(rng), rng) for _ in range(count)]
@@ -318,7 +267,7 @@ def not_digit_drawings(count: int, seed: int) -> list[list[Stroke]]:
 
 def held_out_letter_drawings(count: int, seed: int) -> list[list[Stroke]]:
     """`count` hand-drawn stroke-font letters of the half training never uses."""
-    from model.not_digits import HELD_OUT_LETTERS, stroke_font_letter
+    from model.recipe.not_digits import HELD_OUT_LETTERS, stroke_font_letter
 
     rng = np.random.default_rng(seed)
     return [hand_drawn(stroke_font_letter(rng, HELD_OUT_LETTERS), rng) for _ in range(count)]
@@ -327,7 +276,7 @@ def held_out_letter_drawings(count: int, seed: int) -> list[list[Stroke]]:
 def synthesize_not_digits(count: int, rng: np.random.Generator, render: Render) -> dict[str, np.ndarray]:
     """`count` drawings that are no digit (letters, symbols, doodles,
     scribbles), through each pipeline."""
-    from model.not_digits import random_not_digit
+    from model.recipe.not_digits import random_not_digit
 
     inputs = {pipeline: np.zeros((count, 28, 28), np.float32) for pipeline in PIPELINES}
     for index in range(count):
@@ -347,11 +296,15 @@ def _synthesize_chunk(images, labels: np.ndarray | None, count: int, seed: int,
     return synthesize(images, labels, rng, render)
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In a worker: end when the parent dies (even by SIGKILL), rather than
-    block forever writing a result no one reads."""
+def _worker_start(parent: int) -> None:
+    """In a worker: leave Ctrl-C to the parent (which stops the workers itself:
+    a worker dying of it mid-task can hang the pool), and end when the parent
+    dies (even by SIGKILL) rather than block forever writing a result no one reads."""
+    import signal
     import threading
     import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -375,26 +328,32 @@ def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, se
     starts = list(range(0, total, chunk))
     results: dict[int, dict[str, np.ndarray]] = {}
     context = multiprocessing.get_context("spawn")  # Qt and TensorFlow do not survive fork
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                  initializer=_worker_start, initargs=(os.getpid(),))
+    try:
         futures = {}
         for start in starts:
             size = min(chunk, total - start)
             part = (images[start:start + size], labels[start:start + size]) if images is not None else (None, None)
             futures[pool.submit(_synthesize_chunk, *part, size, seed + start, render)] = start
         done = 0
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
-                done += len(results[futures[future]][PIPELINES[0]])
-                if progress is not None:
-                    progress(done, total)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            raise
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+            done += len(results[futures[future]][PIPELINES[0]])
+            if progress is not None:
+                progress(done, total)
+    except BaseException:
+        # Ctrl-C or an error: stop the workers now, without waiting for their chunks.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.kill()
+        raise
+    pool.shutdown()
     keys = (*PIPELINES, "labels") if images is not None else PIPELINES
     return {key: np.concatenate([results[start][key] for start in starts]) if starts
             else np.zeros((0, 28, 28) if key != "labels" else (0,), np.float32) for key in keys}

@@ -26,7 +26,8 @@ from functools import cache
 
 import numpy as np
 
-from model.synthesis import Stroke, trace
+from model.recipe.skeleton import trace
+from model.runtime.strokes import Stroke
 
 LETTERS = "ACDEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"
 SYMBOLS = "+×=#@&%$?!*<>~^{}[]πΣΩαβδλμψ€£¥§¶÷±≠√→←♪☺★✓✗"

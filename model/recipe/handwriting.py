@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import DataError
-from model.strokes import CANVAS_SIZE, Drawing
+from model.runtime.strokes import CANVAS_SIZE, Drawing
 
 HEIGHT_FRACTION = (0.45, 0.85)
 CENTRE_OFFSET = 0.12

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
 
 from model.errors import DataError
+from model.runtime.strokes import CANVAS_SIZE
 
-CANVAS_SIZE = 375
 INK_BOX = 250  # px: a drawing's longer side on the canvas
 WORK_SIDE = 512  # images are analysed at most this large
 MAX_PIXELS = 200_000_000  # larger images are refused rather than decoded
@@ -51,6 +52,9 @@ def load_image(source: str | os.PathLike | bytes) -> tuple[np.ndarray, np.ndarra
         raise DataError(f"{name}: not an image this app can read ({error})") from None
     except OSError as error:
         raise DataError(f"{name}: cannot be read ({error})") from None
+    except (SyntaxError, ValueError, TypeError, IndexError, struct.error, EOFError, MemoryError) as error:
+        # Pillow's decoders report a damaged file this way (a broken PNG chunk is a SyntaxError).
+        raise DataError(f"{name}: a damaged image ({type(error).__name__}: {error})") from None
     if has_alpha:
         rgba = np.asarray(image, dtype=np.float32) / 255.0
         gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)

@@ -9,8 +9,11 @@ import gzip
 import json
 import math
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from model.errors import DataError
 
@@ -21,6 +24,9 @@ CANVAS_SIZE = 375
 # More points than any real drawing needs (the sample's largest has a few
 # hundred): longer drawings are thinned on load, and say so.
 MAX_POINTS = 20_000
+MAX_STROKES = 5_000  # a digit has a handful; a word a few dozen
+MAX_BYTES = 8_000_000  # about 500,000 points: larger files are refused before they are read
+OFF_CANVAS = "every point lies off the canvas"
 
 
 @dataclass
@@ -30,6 +36,7 @@ class Drawing:
     canvas: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)
     writer: str | None = None
     note: str = ""  # what loading changed or noticed, for the user
+    off_canvas: bool = False  # every point lies beyond the brush's reach of the canvas
     line: int | None = None  # its line in a .jsonl file
 
     def on_phone_canvas(self) -> list[Stroke]:
@@ -51,8 +58,10 @@ class Drawing:
         return record
 
 
-def parse_drawing(record: object, where: str) -> Drawing:
-    """Validate one decoded JSON object; `where` names the file and line for errors."""
+def parse_drawing(record: object, where: str, may_hold_booleans: bool = True) -> Drawing:
+    """Validate one decoded JSON object; `where` names the file and line for
+    errors. (JSON text without `true` or `false` cannot hold a boolean point,
+    which lets a long stroke be checked as one array.)"""
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
     canvas = record.get("canvas", [CANVAS_SIZE, CANVAS_SIZE])
@@ -65,30 +74,58 @@ def parse_drawing(record: object, where: str) -> Drawing:
     strokes = record.get("strokes")
     if not isinstance(strokes, list):
         raise DataError(f"{where}: 'strokes' must be a list of strokes")
-    parsed: list[Stroke] = []
-    for index, stroke in enumerate(strokes):
-        if not isinstance(stroke, list) or not stroke:
-            raise DataError(f"{where}: stroke {index} must be a non-empty list of [x, y] points")
-        points = []
-        for point in stroke:
-            if (not isinstance(point, list) or len(point) != 2
-                    or not all(_is_number(v) for v in point)):
-                raise DataError(f"{where}: stroke {index} has a point {point!r} that is not [x, y]")
-            points.append((float(point[0]), float(point[1])))
-        parsed.append(points)
+    if len(strokes) > MAX_STROKES:
+        raise DataError(f"{where}: {len(strokes):,} strokes is more than a drawing holds (at most "
+                        f"{MAX_STROKES:,}), so it is not opened")
+    arrays = [_points(stroke, index, where, may_hold_booleans) for index, stroke in enumerate(strokes)]
+    total = sum(len(a) for a in arrays)
     writer = record.get("writer")
     notes = []
-    total = sum(len(stroke) for stroke in parsed)
     if total > MAX_POINTS:
-        step = -(-total // (MAX_POINTS - len(parsed)))  # room for each stroke's last point
-        parsed = [stroke[::step] + ([stroke[-1]] if (len(stroke) - 1) % step else []) for stroke in parsed]
-        notes.append(f"simplified from {total:,} to {sum(len(s) for s in parsed):,} points")
+        step = -(-total // (MAX_POINTS - len(arrays)))  # room for each stroke's last point
+        arrays = [np.concatenate([a[::step], a[-1:]]) if (len(a) - 1) % step else a[::step] for a in arrays]
+        notes.append(f"simplified from {total:,} to {sum(len(a) for a in arrays):,} points")
+    parsed: list[Stroke] = [list(map(tuple, a.tolist())) for a in arrays]
     if not parsed:
         notes.append("holds no strokes")
+    off_canvas = bool(parsed) and _all_off(parsed, canvas)
+    if off_canvas:
+        notes.append(OFF_CANVAS)
     if (canvas[0], canvas[1]) != (CANVAS_SIZE, CANVAS_SIZE):
         notes.append(f"drawn on a {canvas[0]}x{canvas[1]} canvas, scaled to {CANVAS_SIZE}x{CANVAS_SIZE}")
     return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None,
-                   "; ".join(notes))
+                   "; ".join(notes), off_canvas=off_canvas)
+
+
+def _points(stroke: object, index: int, where: str, may_hold_booleans: bool) -> np.ndarray:
+    """One stroke's [x, y] points as an (N, 2) array; a DataError names the first bad one."""
+    if not isinstance(stroke, list) or not stroke:
+        raise DataError(f"{where}: stroke {index} must be a non-empty list of [x, y] points")
+    try:
+        array = np.array(stroke, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    if array is not None and array.shape == (len(stroke), 2) and np.isfinite(array).all() and not (
+            may_hold_booleans and any(type(v) is bool for point in stroke for v in point)) and all(
+            type(point) is list for point in stroke):
+        return array
+    for point in stroke:
+        if (not isinstance(point, list) or len(point) != 2
+                or not all(_is_number(v) for v in point)):
+            raise DataError(f"{where}: stroke {index} has a point {point!r:.60} that is not [x, y]")
+    return np.array(stroke, dtype=np.float64)
+
+
+def _all_off(strokes: list[Stroke], canvas) -> bool:
+    """No point within a brush's reach of the canvas: nothing would be drawn."""
+    reach = 5.0 * max(canvas) / CANVAS_SIZE
+    for stroke in strokes:
+        array = np.asarray(stroke)
+        inside = ((array[:, 0] >= -reach) & (array[:, 0] <= canvas[0] + reach)
+                  & (array[:, 1] >= -reach) & (array[:, 1] <= canvas[1] + reach))
+        if inside.any():
+            return False
+    return True
 
 
 def parse_drawing_text(text: str, where: str) -> Drawing:
@@ -99,11 +136,26 @@ def parse_drawing_text(text: str, where: str) -> Drawing:
         raise DataError(f"{where}: not valid JSON ({error.msg} at line {error.lineno})") from error
     except RecursionError:
         raise DataError(f"{where}: JSON nested too deeply to be a drawing") from None
-    return parse_drawing(record, where)
+    return parse_drawing(record, where, may_hold_booleans="true" in text or "false" in text)
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # the read that follows names the problem
+    if size > MAX_BYTES:
+        raise DataError(f"{path}: {size / 1e6:.1f} MB is more than a drawing holds (at most "
+                        f"{MAX_BYTES / 1e6:.0f} MB, about 500,000 points), so it is not opened")
 
 
 def read_drawings(path: str | os.PathLike) -> list[Drawing]:
@@ -118,11 +170,14 @@ def read_drawings(path: str | os.PathLike) -> list[Drawing]:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
+                if len(line) > MAX_BYTES:
+                    raise DataError(f"{path}:{number}: a line of {len(line) / 1e6:.1f} MB is more than a drawing "
+                                    f"holds (at most {MAX_BYTES / 1e6:.0f} MB)")
                 where = f"{path}:{number}"
                 drawing = parse_drawing_text(line, where)
                 drawing.line = number
                 drawings.append(drawing)
-    except (OSError, UnicodeDecodeError, EOFError) as error:
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
     if not drawings:
         raise DataError(f"{path}: holds no drawings")
@@ -132,8 +187,19 @@ def read_drawings(path: str | os.PathLike) -> list[Drawing]:
 def read_drawing_file(path: str | os.PathLike) -> Drawing:
     """A single saved drawing: a .json file holding one object."""
     path = Path(path)
+    _check_size(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
     return parse_drawing_text(text, str(path))
+
+
+def write_drawings(path: str | os.PathLike, drawings: list[Drawing]) -> None:
+    """Drawings as a .jsonl (or, by its suffix, .jsonl.gz) file, written atomically."""
+    from model.atomic import atomic_path
+
+    path = Path(path)
+    text = ("\n".join(json.dumps(drawing.to_json()) for drawing in drawings) + "\n").encode("utf-8")
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(gzip.compress(text) if path.suffix == ".gz" else text)

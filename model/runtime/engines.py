@@ -16,9 +16,9 @@ from typing import Protocol
 import numpy as np
 
 from model.errors import ModelFileError
-from model.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
-from model.pipelines import to_model_input
-from model.verdict import Verdict, judge
+from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
+from model.runtime.pipelines import to_model_input
+from model.runtime.verdict import Verdict, judge
 
 
 class Engine(Protocol):
@@ -39,6 +39,7 @@ def to_pixels(inputs: np.ndarray) -> np.ndarray:
 class EngineKind:
     name: str  # in code, CLI and JSON
     title: str  # in the UI
+    help: str  # what it is, in help and tooltips
     suffixes: tuple[str, ...]  # model files it reads
     default_path: Path
     needs: tuple[str, ...]  # modules that must be installed
@@ -61,7 +62,7 @@ class EngineKind:
 
 class CoreMLEngine:
     def __init__(self, path: Path, precision: str = "float32"):
-        from model.coreml_runner import CoreMLModel
+        from model.coreml.runner import CoreMLModel
 
         self.kind = ENGINES["coreml"]
         self.path = path
@@ -75,7 +76,7 @@ class CoreMLEngine:
 
 class KerasEngine:
     def __init__(self, path: Path, precision: str = "float32"):
-        from model.network import load_keras_model, recorded_threshold
+        from model.runtime.keras_model import load_keras_model, recorded_threshold
 
         self.kind = ENGINES["keras"]
         self.path = path
@@ -96,15 +97,23 @@ class KerasEngine:
 
 TRAIN_EXTRA = 'pip install -e ".[train]"'
 ENGINES: dict[str, EngineKind] = {
-    "coreml": EngineKind("coreml", "Core ML (.mlmodel)", (".mlmodel", ".mlpackage"), DEFAULT_COREML_MODEL, ("coremltools",),
+    "coreml": EngineKind("coreml", "Core ML (.mlmodel)",
+                         "the very model file the iPhone app runs, evaluated here with numpy, layer by layer, as "
+                         "Core ML defines it. Starts instantly.", (".mlmodel", ".mlpackage"), DEFAULT_COREML_MODEL, ("coremltools",),
                          "pip install -e .",
                          "python scripts/export_coreml.py --model MODEL.keras --out MODEL.mlmodel",
                          CoreMLEngine),
-    "keras": EngineKind("keras", "Keras (.keras)", (".keras",), DEFAULT_KERAS_MODEL, ("tensorflow", "keras"),
+    "keras": EngineKind("keras", "Keras (.keras)",
+                        "the trained Keras model in TensorFlow (installed with the training tools).", (".keras",), DEFAULT_KERAS_MODEL, ("tensorflow", "keras"),
                         TRAIN_EXTRA, "python scripts/train.py --data PATH/TO/mnist.npz --out MODEL.keras",
                         KerasEngine),
 }
 DEFAULT_ENGINE = "coreml"
+
+
+def engine_help() -> str:
+    """--engine's help, from the registry."""
+    return "; ".join(f"{kind.name}: {kind.help}" for kind in ENGINES.values()) + f" (default {DEFAULT_ENGINE})"
 
 
 def engine_for_path(path: str | os.PathLike) -> str:

@@ -19,12 +19,15 @@ INK_THRESHOLD = 16
 # Median stroke width of MNIST's training digits, in 28x28 pixels, as
 # stroke_width() measures it on the digits upsampled 8x.
 MNIST_STROKE_WIDTH = 2.5
-FINE = 4  # the MNIST pipeline widens strokes on a 4x finer grid, then averages down
+FINE = 4  # the centred pipeline widens strokes on a 4x finer grid, then averages down
 
 PIPELINES = ("phone", "centred")
 PIPELINE_TITLES = {"phone": "Phone (exact)", "centred": "MNIST-centred"}
-# Names used before version 2; the command line still accepts them.
-PIPELINE_ALIASES = {"ios": "phone", "mnist": "centred"}
+PIPELINE_HELP = {
+    "phone": "the whole 375×375 canvas shrunk to 28×28 by area averaging, exactly as the phone app does.",
+    "centred": "the ink cropped, its longer side scaled to 20 px, strokes widened to MNIST's pen and the "
+               "centre of mass moved to the middle, as the MNIST digits were made.",
+}
 
 
 class NothingDrawn(ValueError):
@@ -177,7 +180,6 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 
 def to_model_input(bitmap: np.ndarray, pipeline: str) -> np.ndarray:
-    pipeline = PIPELINE_ALIASES.get(pipeline, pipeline)
     if pipeline == "phone":
         return phone_pipeline(bitmap)
     if pipeline == "centred":

@@ -2,6 +2,6 @@
 
 from pathlib import Path
 
-MODEL_DIR = Path(__file__).resolve().parent
+MODEL_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_KERAS_MODEL = MODEL_DIR / "keras_mnist_cnn.keras"
 DEFAULT_COREML_MODEL = MODEL_DIR / "keras_mnist_cnn.mlmodel"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from model.errors import DataError, ModelFileError, TrainingError
+from model.runtime.pipelines import PIPELINE_HELP, PIPELINES
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -40,6 +41,21 @@ def non_negative_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     return _number(float, text, lambda v: v > 0, "a positive finite number")
+
+
+# The pipelines' names before version 2.0: accepted here, on the command line
+# only, and mapped at once; they go in version 3.0.
+LEGACY_PIPELINE_NAMES = {"ios": "phone", "mnist": "centred"}
+
+
+def add_pipeline_option(parser: argparse.ArgumentParser, both: bool = False, **keywords) -> None:
+    """--pipeline, its choices and help from the pipelines' registry."""
+    choices = [*PIPELINES, "both"] if both else list(PIPELINES)
+    text = "; ".join(f"{name}: {PIPELINE_HELP[name]}" for name in PIPELINES)
+    legacy = ", ".join(LEGACY_PIPELINE_NAMES)
+    parser.add_argument("--pipeline", choices=choices, type=lambda name: LEGACY_PIPELINE_NAMES.get(name, name),
+                        help=f"{text}{'; both: each in turn' if both else ''} ({legacy} are the old names)",
+                        **keywords)
 
 
 class OutputError(Exception):

@@ -1,0 +1,94 @@
+"""The app's file work, with no Qt: what opening a file puts on the canvas, what
+a save writes and replaces, what a paste holds, and the recent files."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.atomic import atomic_path, write_text_atomic
+from model.errors import DataError
+from model.runtime.images import image_to_canvas
+from model.runtime.strokes import OFF_CANVAS, Drawing, Stroke, parse_drawing_text, read_drawing_file
+
+DRAWING_SUFFIXES = (".json", ".jsonl")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+RECENT_FILES = 8
+
+
+@dataclass
+class Opened:
+    """What a file puts on the canvas: strokes (with what loading noticed) or a bitmap."""
+    name: str
+    strokes: list[Stroke] | None = None
+    bitmap: np.ndarray | None = None
+    note: str = ""
+
+
+def open_path(path: str | Path) -> Opened:
+    """A saved drawing (.json strokes) or any image; DataError names a bad file."""
+    path = Path(path)
+    if path.suffix.lower() in DRAWING_SUFFIXES:
+        return _drawn(read_drawing_file(path), path.name, str(path))
+    return Opened(path.name, bitmap=image_to_canvas(path))
+
+
+def open_pasted_text(text: str) -> Opened | Path:
+    """Pasted text: a drawing's JSON, or the path of a file to open."""
+    text = text.strip()
+    if text.startswith("{"):
+        return _drawn(parse_drawing_text(text, "the pasted text"), "pasted drawing", "the pasted text")
+    return Path(text)
+
+
+def _drawn(drawing: Drawing, name: str, where: str) -> Opened:
+    if drawing.off_canvas:
+        xs, ys = zip(*(point for stroke in drawing.strokes for point in stroke), strict=True)
+        raise DataError(f"{where}: {OFF_CANVAS} (x from {min(xs):.4g} to {max(xs):.4g}, y from {min(ys):.4g} "
+                        f"to {max(ys):.4g} on a {drawing.canvas[0]}x{drawing.canvas[1]} canvas)")
+    return Opened(name, strokes=drawing.on_phone_canvas(), note=drawing.note)
+
+
+def open_pasted_image(data: bytes) -> Opened:
+    return Opened("pasted image", bitmap=image_to_canvas(data))
+
+
+def files_to_save(path: str | Path, has_strokes: bool) -> list[Path]:
+    """A save writes the canvas as PNG at `path`, and its strokes as JSON beside it."""
+    png = Path(path).with_suffix(".png")
+    return [png, png.with_suffix(".json")] if has_strokes else [png]
+
+
+def save_drawing(path: str | Path, bitmap: np.ndarray, strokes: list[Stroke]) -> list[Path]:
+    """Write what files_to_save names, each atomically; returns the files written."""
+    from PIL import Image
+
+    written = files_to_save(path, bool(strokes))
+    encoded = io.BytesIO()
+    Image.fromarray(np.asarray(bitmap, np.uint8), mode="L").save(encoded, "PNG")
+    with atomic_path(written[0]) as temporary:
+        temporary.write_bytes(encoded.getvalue())
+    if strokes:
+        write_text_atomic(written[1], json.dumps(Drawing(strokes).to_json()) + "\n")
+    return written
+
+
+class RecentFiles:
+    """The files opened last, newest first, kept in a settings store (`get`, `put`)."""
+
+    def __init__(self, get: Callable[[str, object], object], put: Callable[[str, object], None]):
+        self._get, self._put = get, put
+
+    def paths(self) -> list[str]:
+        value = self._get("files/recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def remember(self, path: Path) -> None:
+        resolved = str(path.resolve())
+        self._put("files/recent", ([resolved] + [p for p in self.paths() if p != resolved])[:RECENT_FILES])
+        self._put("files/folder", str(path.resolve().parent))

@@ -1,0 +1,33 @@
+"""Help and About, their words taken from the pipelines' and engines' registries."""
+
+from __future__ import annotations
+
+from model.runtime.engines import ENGINES
+from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
+
+HELP_TEXT = (
+    "<h3>Input pipelines</h3>"
+    + "".join(f"<p><b>{PIPELINE_TITLES[name]}</b> ({name}): {PIPELINE_HELP[name]}</p>" for name in PIPELINES)
+    + "<h3>Engines</h3>"
+    + "".join(f"<p><b>{kind.title}</b>: {kind.help}</p>" for kind in ENGINES.values())
+    + "<h3>The answers</h3>"
+    "<p><b>Digit may be: N</b> is what the phone prints: its top class, whatever it is. Beside it, the desktop's "
+    "honest verdict: the digit, <i>not sure</i> when the runner-up has at least half the top probability "
+    "(\"2 or 8?\"), or <i>not a digit</i> when the top probability is below the model's own threshold.</p>"
+)
+
+
+def about_text(app_name: str) -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import numpy
+    import PySide6
+
+    try:
+        release = version("digit-recognizer-desktop")
+    except PackageNotFoundError:
+        release = "(not installed)"
+    return (f"<h3>{app_name} {release}</h3><p>The desktop companion of the iOS digit recognizer: it runs "
+            f"the phone's Core ML model on any computer.</p><p>Python {platform.python_version()}, "
+            f"Qt {PySide6.QtCore.qVersion()} (PySide6 {PySide6.__version__}), numpy {numpy.__version__}</p>")

@@ -1,0 +1,143 @@
+"""What `scripts/evaluate.py` reports: a model on MNIST's test set and on stroke
+drawings, drawn by the app's renderer and passed through the app's pipelines,
+so the figures are what the app does. Accuracy is the phone's answer (the top
+class) over labelled drawings; "not_a_digit" is the share of all drawings the
+model's threshold calls no digit; "confidently_wrong" the share of labelled
+drawings read wrong with a top probability of CONFIDENT or more; with a second
+model, "agreement" is the share both give the same top class."""
+
+from __future__ import annotations
+
+import time
+from argparse import Namespace
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import DataError
+from model.recipe.data import load_mnist
+from model.recipe.evaluation import ReportSet, confusion_matrix, per_class_accuracy, probabilities_of, write_report
+from model.runtime.cli import LEGACY_PIPELINE_NAMES
+from model.runtime.engines import load_engine
+from model.runtime.pipelines import is_blank, to_model_input
+from model.runtime.strokes import OFF_CANVAS, read_drawings
+from model.runtime.verdict import not_a_digit_mask
+
+CONFIDENT = 0.9
+
+
+def render_drawings(drawings, pipelines, where: str, skip_blank: bool, render):
+    """Model inputs per pipeline for every drawing with ink; the indices kept."""
+    inputs = {pipeline: [] for pipeline in pipelines}
+    kept = []
+    for index, drawing in enumerate(drawings):
+        bitmap = render(drawing.on_phone_canvas())
+        if is_blank(bitmap):
+            if not skip_blank:
+                why = f" ({OFF_CANVAS})" if drawing.off_canvas else ""
+                raise DataError(f"{where}:{drawing.line}: nothing drawn on the canvas{why} "
+                                "(use --skip-blank to skip such drawings)")
+            continue
+        kept.append(index)
+        for pipeline in pipelines:
+            inputs[pipeline].append(to_model_input(bitmap, pipeline))
+    return {p: np.array(v, np.float32).reshape(-1, 28, 28) for p, v in inputs.items()}, kept
+
+
+def measure(args: Namespace, render: Callable, log: Callable[[str], None] = print) -> dict:
+    """The figures for evaluate.py's options (`args`), as one JSON-ready dict."""
+    result: dict = {"model": args.model, "engine": args.engine}
+    engine = load_engine(args.engine, args.model, args.precision)
+    other = load_engine(args.compare_engine, args.compare_model, args.precision) if args.compare_model else None
+    exact = load_engine(args.engine, args.model) if args.precision != "float32" else None
+    result["precision"] = args.precision
+
+    def precision_effect(inputs, probabilities) -> dict:
+        """How far float16 moves the answers from float32."""
+        reference = probabilities_of(exact, inputs)
+        return {"max_abs_probability_change": round(float(np.abs(probabilities - reference).max()), 6),
+                "top_class_changes": round(float((probabilities.argmax(1) != reference.argmax(1)).mean()), 5)}
+
+    if other is not None:
+        result["compare_model"] = args.compare_model
+    report = ReportSet(Path(args.report)) if args.report else None
+    if args.mnist:
+        mnist = load_mnist(args.mnist, option="--mnist")
+        inputs = mnist.x_test.astype(np.float32) / 255.0
+        labels = mnist.y_test.astype(np.int64)
+        started = time.monotonic()
+        probabilities = probabilities_of(engine, inputs)
+        predicted = probabilities.argmax(axis=1)
+        accuracy = float((predicted == labels).mean())
+        result["mnist_test_accuracy"] = round(accuracy, 4)
+        if exact is not None:
+            result["mnist_test_precision_effect"] = precision_effect(inputs, probabilities)
+        result["mnist_test_count"] = int(len(labels))
+        result["mnist_test_per_class"] = per_class_accuracy(confusion_matrix(labels, predicted))
+        log(f"MNIST test: {accuracy:.4f} of {len(labels)} ({time.monotonic() - started:.1f} s)")
+        if report:
+            write_report(report, "mnist-test", "MNIST test", inputs, labels, predicted)
+    if args.strokes:
+        drawings = read_drawings(args.strokes)
+        started = time.monotonic()
+        inputs, kept = render_drawings(drawings, args.pipelines, args.strokes, args.skip_blank, render)
+        labels = np.array([-1 if drawings[i].label is None else drawings[i].label for i in kept])
+        labelled = labels >= 0
+        for key in ("strokes_accuracy", "strokes_per_class", "confidently_wrong", "not_a_digit", "agreement",
+                    "precision_effect"):
+            result[key] = {}
+        for pipeline in args.pipelines:
+            probabilities = probabilities_of(engine, inputs[pipeline])
+            predicted = probabilities.argmax(axis=1)
+            rejected = not_a_digit_mask(probabilities, engine.not_a_digit_below)
+            result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
+            if exact is not None:
+                result["precision_effect"][pipeline] = precision_effect(inputs[pipeline], probabilities)
+            title = f"{args.strokes}, {pipeline} pipeline"
+            line = f"{title}: not a digit {rejected.mean():.4f} of {len(kept)}"
+            if labelled.any():
+                accuracy = float((predicted[labelled] == labels[labelled]).mean())
+                result["strokes_accuracy"][pipeline] = round(accuracy, 4)
+                result["strokes_per_class"][pipeline] = per_class_accuracy(
+                    confusion_matrix(labels[labelled], predicted[labelled]))
+                wrong = (predicted != labels) & (probabilities.max(axis=1) >= CONFIDENT)
+                result["confidently_wrong"][pipeline] = round(float(wrong[labelled].mean()), 4)
+                line = f"{title}: accuracy {accuracy:.4f} of {int(labelled.sum())}; " + line.split(": ", 1)[1]
+            if other is not None:
+                other_predicted = probabilities_of(other, inputs[pipeline]).argmax(axis=1)
+                same = predicted == other_predicted
+                result["agreement"][pipeline] = round(float(same.mean()), 4)
+                line += f"; models agree on {same.mean():.4f}"
+                if report:
+                    report.grid(f"disagreements-{pipeline}", f"{pipeline}: {Path(args.model).name} vs "
+                                f"{Path(args.compare_model).name}", inputs[pipeline], np.flatnonzero(~same),
+                                [f"{a} / {b}" for a, b in zip(predicted, other_predicted, strict=True)])
+            log(line)
+            if report:
+                if labelled.any():
+                    write_report(report, f"strokes-{pipeline}", f"Real drawings, {pipeline} pipeline",
+                                 inputs[pipeline][labelled], labels[labelled], predicted[labelled])
+                accepted = np.flatnonzero(~labelled & ~rejected)
+                rejected_digits = np.flatnonzero(labelled & rejected)
+                answers = [str(d) for d in predicted]
+                report.grid(f"accepted-not-digits-{pipeline}", f"{pipeline}: no digit, read as a digit",
+                            inputs[pipeline], accepted, answers)
+                report.grid(f"rejected-digits-{pipeline}", f"{pipeline}: digits called not a digit",
+                            inputs[pipeline], rejected_digits,
+                            [f"{labels[i]}: {probabilities[i].max():.2f}" for i in range(len(labels))])
+        for old, new in LEGACY_PIPELINE_NAMES.items():  # the pre-2.0 keys, until version 3.0
+            if new in result["strokes_accuracy"]:
+                result["strokes_accuracy"][old] = result["strokes_accuracy"][new]
+        for key in ("strokes_accuracy", "strokes_per_class", "confidently_wrong", "agreement", "precision_effect"):
+            if not result[key]:
+                del result[key]
+        result["strokes_count"] = len(drawings)
+        result["strokes_labelled"] = int(labelled.sum())
+        result["strokes_blank_skipped"] = len(drawings) - len(kept)
+        log(f"({len(kept)} drawings rendered and scored in {time.monotonic() - started:.1f} s"
+              + (f", {len(drawings) - len(kept)} blank ones skipped)" if len(kept) < len(drawings) else ")"))
+    if report:
+        report.commit()
+        log(f"report written to {args.report}")
+    return result

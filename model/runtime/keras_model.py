@@ -1,0 +1,62 @@
+"""A .keras model file as the app's Keras engine reads it, with the "not a
+digit" threshold training recorded beside it. Keras is imported only when a
+file is loaded: the app's default path never does."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+from model.contract import INPUT_SHAPE, NUM_CLASSES
+from model.errors import ModelFileError
+
+
+def load_keras_model(path: str | os.PathLike):
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"{path}: no such model file")
+    if path.suffix == ".keras" and not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not a Keras model file (a .keras file is a zip archive; this one is "
+                             "damaged or truncated)")
+    import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as error:
+        raise ModelFileError(f"{path}: not a loadable Keras model ({error})") from error
+    check_contract(model, str(path))
+    check_finite_weights(model, str(path))
+    return model
+
+
+def check_contract(model, where: str) -> None:
+    input_shape = tuple(model.input_shape[1:])
+    output_shape = tuple(model.output_shape[1:])
+    if input_shape != INPUT_SHAPE:
+        raise ModelFileError(f"{where}: input shape is {input_shape}, expected {INPUT_SHAPE}")
+    if output_shape != (NUM_CLASSES,):
+        raise ModelFileError(f"{where}: output shape is {output_shape}, expected ({NUM_CLASSES},) classes")
+
+
+def check_finite_weights(model, where: str) -> None:
+    """A NaN or infinite weight answers nonsense for every drawing: refused by name."""
+    import numpy as np
+
+    for weight in model.weights:
+        if not np.isfinite(np.asarray(weight)).all():
+            raise ModelFileError(f"{where}: weight {weight.path} holds NaN or infinity")
+
+
+def history_path(model_path: str | os.PathLike) -> Path:
+    """Training's record beside a .keras model: history and "not a digit" threshold."""
+    return Path(model_path).with_suffix(".history.json")
+
+
+def recorded_threshold(model_path: str | os.PathLike) -> float | None:
+    """The "not a digit" threshold training recorded beside a .keras model."""
+    try:
+        return float(json.loads(history_path(model_path).read_text())["not_a_digit_below"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,290 @@
+"""Teaching the model its user's hand: the personal set (drawings and the digit
+each one is) and personalising, the phone's own on-device update run on it.
+
+The personal set is a JSON-lines file in the shared stroke format, one drawing
+a line with its `label`; a drawing that came from an image holds the canvas as
+a base64 PNG under `image` instead of strokes. It is written atomically.
+
+Personalising fine-tunes a Core ML model with the update it defines (or the
+project's default, model.coreml.update.DEFAULT_RULE), then measures before and
+after: on the set itself cross-validated (each drawing graded by a model that
+did not learn it) and on a general check of 1,000 MNIST test digits shipped
+with the package. A personal model whose general check falls more than
+GENERAL_TOLERANCE below the base model's is not used.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model.atomic import write_text_atomic
+from model.errors import DataError
+from model.runtime.engines import to_pixels
+from model.runtime.pipelines import NothingDrawn, to_model_input
+from model.runtime.strokes import CANVAS_SIZE, Drawing, Stroke, parse_drawing
+
+GENERAL_CHECK = Path(__file__).resolve().parent.parent / "general_check.npz"
+GENERAL_TOLERANCE = 0.01  # a point of the general check
+FOLDS = 5
+IOS11_LAYERS = {"convolution", "activation", "pooling", "flatten", "innerProduct", "softmax", "batchnorm"}
+
+Render = Callable[..., np.ndarray]  # render(strokes) -> 375x375 uint8
+
+
+@dataclass
+class Example:
+    """One taught drawing: strokes on the phone's canvas, or an opened image's canvas."""
+    label: int
+    strokes: list[Stroke] = field(default_factory=list)
+    bitmap: np.ndarray | None = None  # 375x375 uint8
+
+    def to_json(self) -> dict:
+        record = Drawing(self.strokes, self.label).to_json()
+        if self.bitmap is not None:
+            from PIL import Image
+
+            encoded = io.BytesIO()
+            Image.fromarray(self.bitmap).save(encoded, "PNG")
+            record["image"] = base64.b64encode(encoded.getvalue()).decode("ascii")
+        return record
+
+    def canvas(self, render: Render) -> np.ndarray:
+        return self.bitmap if self.bitmap is not None else render(self.strokes)
+
+
+def _example(record: object, where: str) -> Example:
+    drawing = parse_drawing(record, where)
+    if drawing.label is None:
+        raise DataError(f"{where}: no 'label': a taught drawing says which digit it is")
+    bitmap = None
+    if isinstance(record, dict) and "image" in record:
+        from PIL import Image
+
+        try:
+            with Image.open(io.BytesIO(base64.b64decode(record["image"], validate=True))) as image:
+                bitmap = np.asarray(image.convert("L"), np.uint8).copy()
+        except Exception as error:  # base64, PNG and type errors alike
+            raise DataError(f"{where}: 'image' is not a base64 PNG ({type(error).__name__})") from None
+        if bitmap.shape != (CANVAS_SIZE, CANVAS_SIZE):
+            raise DataError(f"{where}: 'image' is {bitmap.shape[1]}x{bitmap.shape[0]}, not the "
+                            f"{CANVAS_SIZE}x{CANVAS_SIZE} canvas")
+    elif not drawing.strokes:
+        raise DataError(f"{where}: holds neither strokes nor an image")
+    return Example(drawing.label, drawing.on_phone_canvas(), bitmap)
+
+
+def read_examples(path: str | os.PathLike) -> list[Example]:
+    """Every taught drawing of a personal set (or any labelled stroke file)."""
+    from model.runtime.strokes import read_drawings
+
+    path = Path(path)
+    read_drawings(path)  # the file's own checks: readable, JSON, each line a drawing
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    examples = []
+    with opener(path, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                examples.append(_example(json.loads(line), f"{path}:{number}"))
+    return examples
+
+
+class PersonalSet:
+    """The taught drawings, kept in `path`; every change is saved at once."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.examples: list[Example] = []
+        self.note = ""  # what loading found, for the user
+        if self.path.exists():
+            try:
+                self.examples = read_examples(self.path)
+            except DataError as error:
+                # Nothing lost: the damaged file is kept aside, and the user told.
+                aside = self.path.with_name(f"{self.path.name}.damaged-{datetime.date.today():%Y%m%d}")
+                try:
+                    os.replace(self.path, aside)
+                    self.note = f"{error}; it was kept as {aside.name} and the personal set starts empty"
+                except OSError:
+                    self.path = self.path.with_name(f"{self.path.name}.new")
+                    self.note = f"{error}; it is left as it is, and new drawings go to {self.path.name}"
+
+    def save(self) -> None:
+        write_text_atomic(self.path, "".join(json.dumps(e.to_json()) + "\n" for e in self.examples))
+
+    def add(self, example: Example) -> None:
+        self.examples.append(example)
+        self.save()
+
+    def remove(self, index: int) -> Example:
+        removed = self.examples.pop(index)
+        self.save()
+        return removed
+
+    def replace_all(self, examples: Sequence[Example]) -> list[Example]:
+        """Clear (or restore) the set; returns what it held, for undo."""
+        before, self.examples = self.examples, list(examples)
+        self.save()
+        return before
+
+    def counts(self) -> list[int]:
+        return [sum(e.label == digit for e in self.examples) for digit in range(10)]
+
+    def export(self, path: str | os.PathLike) -> None:
+        write_text_atomic(Path(path), "".join(json.dumps(e.to_json()) + "\n" for e in self.examples))
+
+    def import_file(self, path: str | os.PathLike) -> int:
+        added = read_examples(path)
+        self.examples.extend(added)
+        self.save()
+        return len(added)
+
+
+@dataclass
+class Personalised:
+    base: Path
+    taught: int
+    set_before: float  # the base model on the personal set
+    set_after: float | None  # cross-validated: each drawing graded by a model that did not learn it
+    general_before: float
+    general_after: float
+    steps: int
+    seconds: float
+    spec: object  # the personal model's spec (a coremltools protobuf Model)
+    rule: dict
+
+    @property
+    def used(self) -> bool:
+        return self.general_after >= self.general_before - GENERAL_TOLERANCE
+
+    @property
+    def why_not(self) -> str:
+        return (f"not used: the general check fell from {self.general_before:.1%} to {self.general_after:.1%}, "
+                f"more than {GENERAL_TOLERANCE:.0%} below the base model")
+
+    def summary(self) -> dict:
+        return {"model": str(self.base), "taught": self.taught, "set_accuracy_before": round(self.set_before, 4),
+                "set_accuracy_after": None if self.set_after is None else round(self.set_after, 4),
+                "general_before": round(self.general_before, 4), "general_after": round(self.general_after, 4),
+                "used": self.used, "steps": self.steps, "seconds": round(self.seconds, 3), "update": self.rule}
+
+
+def model_inputs(examples: Sequence[Example], pipeline: str, render: Render, where: str = "the personal set"
+                 ) -> np.ndarray:
+    """(N, 28, 28) uint8: each drawing as the phone hands it to the model."""
+    pixels = []
+    for index, example in enumerate(examples):
+        try:
+            pixels.append(to_pixels(to_model_input(example.canvas(render), pipeline)))
+        except NothingDrawn:
+            raise DataError(f"{where}: drawing {index + 1} has no ink on the canvas") from None
+    return np.stack(pixels) if pixels else np.zeros((0, 28, 28), np.uint8)
+
+
+def general_check() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with np.load(GENERAL_CHECK) as stored:
+            return stored["images"], stored["labels"]
+    except (OSError, KeyError, ValueError) as error:
+        raise DataError(f"{GENERAL_CHECK}: the general check is missing or damaged ({error})") from None
+
+
+def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: str, render: Render,
+                progress: Callable[[int, int], None] | None = None, folds: int = FOLDS) -> Personalised:
+    """Fine-tune the Core ML model `base` on `examples` with the update it
+    defines (or the default), and measure it before and after."""
+    from model.coreml.runner import CoreMLModel
+    from model.coreml.update import DEFAULT_RULE, Update, UpdateRule
+
+    started = time.monotonic()
+    model = CoreMLModel(base)
+    rule = UpdateRule.of(model) or DEFAULT_RULE
+    Update(model, rule)  # refuses a model it cannot update, naming the layer, before any work
+    if not examples:
+        raise DataError("the personal set is empty: teach it some drawings first")
+    pixels = model_inputs(examples, pipeline, render)
+    labels = np.array([e.label for e in examples])
+    folds = min(folds, len(examples)) if len(examples) >= 2 else 0
+    total = folds + 1
+    done = 0
+
+    def stage() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    # The fixed layers see the same drawings whatever is learned: once.
+    fresh = Update(model, rule)
+    features = fresh.features(pixels)
+    images, general_labels = general_check()
+    general_features = fresh.features(images)
+    graded = np.zeros(len(examples), bool)
+    for fold in range(folds):
+        held = np.arange(len(examples)) % folds == fold
+        update = Update(model, rule)
+        update.fit_features(features[~held], labels[~held])
+        graded[held] = update.forward(features[held])[0].argmax(axis=1) == labels[held]
+        stage()
+    update = Update(model, rule)
+    update.fit_features(features, labels)
+    stage()
+
+    def accuracy(of: Update, inputs: np.ndarray, truth: np.ndarray) -> float:
+        return float((of.forward(inputs)[0].argmax(axis=1) == truth).mean())
+
+    general_before, general_after = accuracy(fresh, general_features, general_labels), accuracy(
+        update, general_features, general_labels)
+    spec = update.updated_spec()
+    return Personalised(Path(base), len(examples), accuracy(fresh, features, labels),
+                        float(graded.mean()) if folds else None, general_before, general_after, update.steps,
+                        time.monotonic() - started, spec,
+                        {"optimizer": update.rule.optimizer, "learning_rate": update.rule.learning_rate,
+                         "batch_size": update.rule.batch_size, "epochs": update.rule.epochs,
+                         "momentum": update.rule.momentum, "layers": list(update.rule.layers),
+                         "shuffle": update.rule.shuffle})
+
+
+def personal_model_bytes(result: Personalised, updatable: bool = False) -> bytes:
+    """The .mlmodel of a personal model: the base's contract and "not a digit"
+    threshold, its metadata saying where it came from; `updatable` keeps (or
+    adds) the update, so the phone can go on learning."""
+    from model.coreml.update import DEFAULT_RULE, write_update_rule
+
+    spec = type(result.spec)()
+    spec.CopyFrom(result.spec)
+    metadata = spec.description.metadata
+    metadata.userDefined["personalised_from"] = result.base.name
+    metadata.userDefined["personal_drawings"] = str(result.taught)
+    metadata.userDefined["personalised_on"] = f"{datetime.date.today():%Y-%m-%d}"
+    metadata.shortDescription = (f"{metadata.shortDescription} Personalised on {result.taught} drawings of its "
+                                 f"user from {result.base.name}.").strip()
+    kind = spec.WhichOneof("Type")
+    network = getattr(spec, kind)
+    if updatable:
+        if not network.HasField("updateParams"):
+            write_update_rule(spec, DEFAULT_RULE, tuple(result.rule["layers"]))
+        return spec.SerializeToString()
+    # The phone's drop-in: no update in it, and iOS 11's specification when its layers allow.
+    if network.HasField("updateParams"):
+        network.ClearField("updateParams")
+        for layer in network.layers:
+            layer.isUpdatable = False
+            if layer.WhichOneof("layer") == "innerProduct":
+                layer.innerProduct.weights.isUpdatable = layer.innerProduct.bias.isUpdatable = False
+        del spec.description.trainingInput[:]
+        spec.isUpdatable = False
+        if all(layer.WhichOneof("layer") in IOS11_LAYERS for layer in network.layers):
+            spec.specificationVersion = 1
+    return spec.SerializeToString()

@@ -1,0 +1,41 @@
+"""The app's file work without Qt: opening, saving, pasting and recent files."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from desktop_app.files import RECENT_FILES, RecentFiles, files_to_save, open_pasted_text, open_path, save_drawing
+from desktop_app.render import render_strokes
+from model.errors import DataError
+
+
+def test_a_save_writes_the_canvas_png_and_its_strokes_that_open_again(tmp_path):
+    strokes = [[(100.0, 80.0), (110.0, 300.0)], [(60.0, 120.0), (140.0, 90.0)]]
+    written = save_drawing(tmp_path / "seven", render_strokes(strokes), strokes)
+    assert written == files_to_save(tmp_path / "seven", True) == [tmp_path / "seven.png", tmp_path / "seven.json"]
+    assert open_path(written[1]).strokes == strokes
+    assert np.array_equal(np.asarray(Image.open(written[0])), render_strokes(strokes))
+
+
+def test_a_canvas_without_strokes_saves_only_its_picture(tmp_path):
+    assert files_to_save(tmp_path / "five.png", False) == [tmp_path / "five.png"]
+
+
+def test_pasted_json_is_a_drawing_and_other_text_a_path(tmp_path):
+    record = {"strokes": [[[10, 10], [20, 20]]]}
+    assert open_pasted_text(json.dumps(record)).strokes == [[(10.0, 10.0), (20.0, 20.0)]]
+    assert open_pasted_text(f"  {tmp_path / 'a.png'}\n") == tmp_path / "a.png"
+    with pytest.raises(DataError, match="the pasted text: 'strokes' must be a list"):
+        open_pasted_text('{"strokes": 3}')
+
+
+def test_recent_files_are_newest_first_without_repeats_and_capped(tmp_path):
+    store = {}
+    recent = RecentFiles(lambda key, default: store.get(key, default), store.__setitem__)
+    for index in [*range(RECENT_FILES + 2), 3]:
+        recent.remember(tmp_path / f"{index}.png")
+    paths = recent.paths()
+    assert len(paths) == RECENT_FILES and paths[0].endswith("3.png") and len(set(paths)) == len(paths)
+    assert store["files/folder"] == str(tmp_path.resolve())

@@ -1,0 +1,128 @@
+"""The personal set and personalising, without a window: kept across restarts,
+never lost to a killed write, and teaching a writer's digits helps that writer."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from desktop_app.render import render_strokes
+from model.errors import DataError
+from model.runtime.paths import DEFAULT_COREML_MODEL
+from model.runtime.personal import Example, PersonalSet, personal_model_bytes, personalise, read_examples
+from tests.conftest import ROOT
+
+ONE = [[(180.0, 60.0), (182.0, 320.0)]]
+SEVEN = [[(110.0, 70.0), (270.0, 70.0), (170.0, 320.0)]]
+
+
+def test_a_personal_set_survives_a_restart(tmp_path):
+    path = tmp_path / "personal-set.jsonl"
+    first = PersonalSet(path)
+    first.add(Example(1, ONE))
+    first.add(Example(7, bitmap=render_strokes(SEVEN)))
+    again = PersonalSet(path)
+    assert [e.label for e in again.examples] == [1, 7] and again.examples[0].strokes == ONE
+    assert np.array_equal(again.examples[1].bitmap, render_strokes(SEVEN))
+    assert again.counts() == [0, 1, 0, 0, 0, 0, 0, 1, 0, 0]
+
+
+def test_a_killed_write_leaves_the_old_set_whole(tmp_path):
+    path = tmp_path / "personal-set.jsonl"
+    kept = PersonalSet(path)
+    kept.add(Example(1, ONE))
+    before = path.read_bytes()
+    # A writer killed in the middle of saving 20,000 drawings.
+    script = (f"import os, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+              "from model.runtime.personal import Example, PersonalSet\n"
+              f"s = PersonalSet({str(path)!r})\n"
+              f"s.examples += [Example(7, {SEVEN!r}) for _ in range(20000)]\n"
+              "import model.atomic, threading\n"
+              "threading.Timer(0.05, lambda: os._exit(9)).start()\n"
+              "s.save(); os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", script], timeout=60)
+    survivor = PersonalSet(path)
+    assert path.read_bytes() == before or len(survivor.examples) == 20001
+    assert all(e.label in (1, 7) for e in survivor.examples) and survivor.note == ""
+
+
+def test_a_damaged_set_is_kept_aside_not_overwritten(tmp_path):
+    path = tmp_path / "personal-set.jsonl"
+    path.write_text('{"label": 3, "strokes": [[[1, 2]]]}\n{not json\n')
+    damaged = PersonalSet(path)
+    assert damaged.examples == [] and "kept as personal-set.jsonl.damaged-" in damaged.note
+    assert str(path) in damaged.note and ":2: not valid JSON" in damaged.note
+    assert len(list(tmp_path.glob("personal-set.jsonl.damaged-*"))) == 1 and not path.exists()
+
+
+def test_unlabelled_and_blank_drawings_are_refused_by_file_and_line(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps({"label": 1, "strokes": ONE}) + "\n" + json.dumps({"strokes": ONE}) + "\n")
+    with pytest.raises(DataError, match=rf"{path}:2: no 'label'"):
+        read_examples(path)
+    path.write_text(json.dumps({"label": 1, "strokes": [[[900, 900]]]}) + "\n")
+    with pytest.raises(DataError, match="drawing 1 has no ink on the canvas"):
+        personalise(DEFAULT_COREML_MODEL, read_examples(path), "phone", render_strokes)
+
+
+def writer_of_flagged_ones(mnist, count, rng):
+    """A synthetic writer: every 1 with a long, flat continental flag (what
+    others read as a 7), every 7 with a crossbar; the rest as MNIST's test
+    writers wrote them."""
+    from model.recipe.skeleton import skeleton_strokes
+    from model.recipe.synthesis import hand_drawn
+
+    examples = []
+    for index in rng.permutation(len(mnist.y_test))[:count]:
+        label = int(mnist.y_test[index])
+        strokes = skeleton_strokes(mnist.x_test[index])
+        points = np.array([p for s in strokes for p in s])
+        (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+        if label == 1:
+            middle = (left + right) / 2
+            strokes = [[(middle - 0.6 * (bottom - top), top + 0.08 * (bottom - top)), (middle, top),
+                        (middle - 0.05 * (bottom - top), bottom)]]
+        elif label == 7:
+            height = bottom - top
+            strokes = strokes + [[(left + 0.2 * (right - left), top + 0.5 * height),
+                                  (right - 0.1 * (right - left), top + 0.5 * height)]]
+        examples.append(Example(label, [list(s) for s in hand_drawn(strokes, rng)]))
+    return examples
+
+
+def test_teaching_ten_of_a_writers_digits_helps_that_writers_other_digits(mnist, tmp_path):
+    from model.coreml.runner import CoreMLModel
+    from model.runtime.personal import model_inputs
+
+    rng = np.random.default_rng(5)
+    examples = writer_of_flagged_ones(mnist, 400, rng)
+    taught = [next(e for e in examples if e.label == digit) for digit in range(10)]
+    ones = [e for e in examples if e.label == 1 and e not in taught]
+    result = personalise(DEFAULT_COREML_MODEL, taught, "phone", render_strokes)
+    assert result.used and result.general_after >= result.general_before - 0.01
+    personal = tmp_path / "personal.mlmodel"
+    personal.write_bytes(personal_model_bytes(result))
+    pixels = model_inputs(ones, "phone", render_strokes)
+    before = (CoreMLModel(DEFAULT_COREML_MODEL).probabilities(pixels).argmax(axis=1) == 1).mean()
+    after = (CoreMLModel(personal).probabilities(pixels).argmax(axis=1) == 1).mean()
+    assert before < 0.9 and after > before + 0.05, (before, after)  # measured: see the README
+
+
+def test_the_personal_model_is_the_phones_drop_in_with_where_it_came_from(tmp_path):
+    from model.coreml.runner import CoreMLModel
+    from model.coreml.update import UpdateRule
+
+    taught = [Example(1, ONE), Example(7, SEVEN), Example(1, [[(200.0, 50.0), (190.0, 330.0)]])]
+    result = personalise(DEFAULT_COREML_MODEL, taught, "phone", render_strokes)
+    base = CoreMLModel(DEFAULT_COREML_MODEL)
+    (tmp_path / "p.mlmodel").write_bytes(personal_model_bytes(result))
+    personal = CoreMLModel(tmp_path / "p.mlmodel")
+    assert personal.specification_version == base.specification_version == 1
+    assert personal.not_a_digit_below == base.not_a_digit_below
+    assert [f.name for f in personal.spec.description.output] == [f.name for f in base.spec.description.output]
+    metadata = personal.spec.description.metadata.userDefined
+    assert metadata["personalised_from"] == "keras_mnist_cnn.mlmodel" and metadata["personal_drawings"] == "3"
+    (tmp_path / "u.mlmodel").write_bytes(personal_model_bytes(result, updatable=True))
+    assert UpdateRule.of(CoreMLModel(tmp_path / "u.mlmodel")).layers == ("dense1", "probabilities")
