@@ -195,13 +195,13 @@ class CoreMLModel:
         check_fields(layer, {"name", "input", "output", "inputTensor", "outputTensor", "isUpdatable", kind}, where)
         if len(layer.output) != 1:
             raise ModelFileError(f"{where}: {len(layer.output)} outputs; one is supported")
-        run = build(getattr(layer, kind), where, len(layer.input), self._weights)
+        run = build(getattr(layer, kind), where, len(layer.input), self.layer_weights)
         if self.precision == "float16":
             full = run
             run = lambda *xs, full=full: to_float16(full(*xs))  # noqa: E731
         return list(layer.input), layer.output[0], run
 
-    def _weights(self, params, count: int, where: str, field: str, channels: int = 1) -> np.ndarray:
+    def layer_weights(self, params, count: int, where: str, field: str, channels: int = 1) -> np.ndarray:
         return read_weights(params, count, where, field, channels, self.precision)
 
     # --- running

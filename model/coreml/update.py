@@ -162,8 +162,8 @@ class Update:
     def _dense(self, layer, where: str, updatable: bool) -> Dense:
         params = layer.innerProduct
         rows, cols = int(params.inputChannels), int(params.outputChannels)
-        weights = self.model._weights(params.weights, rows * cols, where, "weights", cols)
-        bias = self.model._weights(params.bias, cols, where, "bias") if params.hasBias else None
+        weights = self.model.layer_weights(params.weights, rows * cols, where, "weights", cols)
+        bias = self.model.layer_weights(params.bias, cols, where, "bias") if params.hasBias else None
         return Dense(layer.name, weights.reshape(cols, rows).T.astype(np.float32).copy(), bias, updatable)
 
     # --- the arithmetic

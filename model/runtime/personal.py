@@ -31,7 +31,7 @@ from model.atomic import write_text_atomic
 from model.errors import DataError
 from model.runtime.engines import to_pixels
 from model.runtime.pipelines import NothingDrawn, to_model_input
-from model.runtime.strokes import CANVAS_SIZE, Drawing, Stroke, parse_drawing
+from model.runtime.strokes import CANVAS_SIZE, Drawing, Stroke, parse_drawing, parse_drawing_text
 
 GENERAL_CHECK = Path(__file__).resolve().parent.parent / "general_check.npz"
 GENERAL_TOLERANCE = 0.01  # a point of the general check
@@ -87,17 +87,15 @@ def read_examples(path: str | os.PathLike) -> list[Example]:
     """Every taught drawing of a personal set (or any labelled stroke file)."""
     from model.runtime.strokes import read_drawings
 
-    path = Path(path)
-    read_drawings(path)  # the file's own checks: readable, JSON, each line a drawing
-    import gzip
+    def parse(text: str, where: str) -> Example:
+        try:
+            record = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            parse_drawing_text(text, where)  # raises the stroke reader's message
+            raise
+        return _example(record, where)
 
-    opener = gzip.open if path.suffix == ".gz" else open
-    examples = []
-    with opener(path, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                examples.append(_example(json.loads(line), f"{path}:{number}"))
-    return examples
+    return read_drawings(path, parse)
 
 
 class PersonalSet:

@@ -158,8 +158,10 @@ def _check_size(path: Path) -> None:
                         f"{MAX_BYTES / 1e6:.0f} MB, about 500,000 points), so it is not opened")
 
 
-def read_drawings(path: str | os.PathLike) -> list[Drawing]:
-    """Every drawing in a .jsonl or .jsonl.gz file; the first bad line fails the read."""
+def read_drawings(path: str | os.PathLike, parse=None) -> list:
+    """Every drawing in a .jsonl or .jsonl.gz file; the first bad line fails the read.
+    `parse(text, where)` makes each line's object (default: a Drawing)."""
+    parse = parse or parse_drawing_text
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -174,8 +176,9 @@ def read_drawings(path: str | os.PathLike) -> list[Drawing]:
                     raise DataError(f"{path}:{number}: a line of {len(line) / 1e6:.1f} MB is more than a drawing "
                                     f"holds (at most {MAX_BYTES / 1e6:.0f} MB)")
                 where = f"{path}:{number}"
-                drawing = parse_drawing_text(line, where)
-                drawing.line = number
+                drawing = parse(line, where)
+                if isinstance(drawing, Drawing):
+                    drawing.line = number
                 drawings.append(drawing)
     except (OSError, UnicodeDecodeError, EOFError, zlib.error) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
