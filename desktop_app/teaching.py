@@ -56,15 +56,13 @@ class Teaching:
     def export_model(self, path: str | os.PathLike, updatable: bool = False) -> None:
         """The personal model as the phone's drop-in .mlmodel (or its updatable variant)."""
         from model.coreml.spec import read_spec
-        from model.coreml.update import DEFAULT_RULE, write_update_rule
+        from model.coreml.update import DEFAULT_RULE, default_layers, write_update_rule
 
         if not self.model_path.exists():
             raise ModelFileError("there is no personal model yet: personalise first")
         spec = read_spec(self.model_path)
         if updatable:
-            network = getattr(spec, spec.WhichOneof("Type"))
-            dense = [layer.name for layer in network.layers if layer.WhichOneof("layer") == "innerProduct"]
-            write_update_rule(spec, DEFAULT_RULE, tuple(dense[-2:]))
+            write_update_rule(spec, DEFAULT_RULE, default_layers(spec))
         with atomic_path(Path(path)) as temporary:
             temporary.write_bytes(spec.SerializeToString())
 

@@ -117,7 +117,7 @@ class Update:
         self.model = model
         network = getattr(model.spec, model.kind)
         layers = list(network.layers)
-        names = rule.layers or tuple(layer.name for layer in layers if layer.WhichOneof("layer") == "innerProduct")[-2:]
+        names = rule.layers or default_layers(model.spec)
         if not names:
             raise ModelFileError(f"{model.path}: no innerProduct layer to update")
         unknown = set(names) - {layer.name for layer in layers}
@@ -265,6 +265,12 @@ class Update:
                 target.floatValue.extend(np.asarray(values, np.float32).ravel().tolist())
                 target.isUpdatable = updatable
         return spec
+
+
+def default_layers(spec) -> tuple[str, ...]:
+    """The layers DEFAULT_RULE updates: the network's last two innerProduct layers."""
+    network = getattr(spec, spec.WhichOneof("Type"))
+    return tuple(layer.name for layer in network.layers if layer.WhichOneof("layer") == "innerProduct")[-2:]
 
 
 def write_update_rule(spec, rule: UpdateRule, layers: tuple[str, ...]) -> None:

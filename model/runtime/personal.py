@@ -208,7 +208,7 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
     started = time.monotonic()
     model = CoreMLModel(base)
     rule = UpdateRule.of(model) or DEFAULT_RULE
-    Update(model, rule)  # refuses a model it cannot update, naming the layer, before any work
+    fresh = Update(model, rule)  # refuses a model it cannot update, naming the layer, before any work
     if not examples:
         raise DataError("the personal set is empty: teach it some drawings first")
     pixels = model_inputs(examples, pipeline, render)
@@ -224,7 +224,6 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
             progress(done, total)
 
     # The fixed layers see the same drawings whatever is learned: once.
-    fresh = Update(model, rule)
     features = fresh.features(pixels)
     images, general_labels = general_check()
     general_features = fresh.features(images)
