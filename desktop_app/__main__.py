@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
@@ -55,7 +56,11 @@ def main(argv=None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     # A screenshot is for documents and demos: the same whoever runs it, and it changes no one's settings.
-    settings = QSettings(os.devnull, QSettings.Format.IniFormat) if args.screenshot else QSettings()
+    # Its settings go to a scratch file, never to os.devnull: QSettings saves by replacing its file, and run
+    # as root it would replace /dev/null itself.
+    scratch = tempfile.TemporaryDirectory(prefix="digit-recognizer-screenshot-") if args.screenshot else None
+    settings = (QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat) if scratch
+                else QSettings())
     paths = {name: path for name, path in (("coreml", args.coreml_model), ("keras", args.keras_model)) if path}
     # A screenshot waits for every model it shows, so it loads them in the foreground.
     window = MainWindow(engine=args.engine, pipeline=args.pipeline, model_paths=paths,

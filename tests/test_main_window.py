@@ -340,11 +340,11 @@ def test_the_verdict_says_not_sure_and_names_both_digits(window):
 LAYOUT_CHECK = """
 from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import QSettings
-import os
+import tempfile
 app = QApplication([])
 from desktop_app.files import files_to_save
 from desktop_app.main_window import MainWindow
-window = MainWindow(settings=QSettings(os.devnull, QSettings.Format.IniFormat))
+window = MainWindow(settings=QSettings(tempfile.mkdtemp() + "/settings.ini", QSettings.Format.IniFormat))
 window.show()
 hint = window.minimumSizeHint()
 ratio = window.devicePixelRatioF()

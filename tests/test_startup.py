@@ -30,7 +30,7 @@ def test_screenshot_mode_fails_on_a_bad_drawing(tmp_path):
     assert result.returncode == 2 and str(bad) in result.stderr
 
 
-def test_the_default_start_path_never_imports_tensorflow(tmp_path, strokes_file):
+def heavy_modules_of_a_default_start(tmp_path, strokes_file) -> str:
     import gzip
 
     drawing = tmp_path / "d.json"
@@ -43,12 +43,25 @@ def test_the_default_start_path_never_imports_tensorflow(tmp_path, strokes_file)
     )
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_the_default_start_path_never_imports_tensorflow(tmp_path, strokes_file):
+    assert heavy_modules_of_a_default_start(tmp_path, strokes_file) == "[]"
 
 
 def run_app(*args: str):
     return subprocess.run([sys.executable, "-m", "desktop_app", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
+
+
+def test_a_screenshot_leaves_no_setting_behind_and_never_touches_dev_null(tmp_path, strokes_file):
+    import os
+    import stat
+
+    assert run_app("--engine", "keras", "--pipeline", "centred", "--screenshot", str(tmp_path / "a.png")).returncode == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode), "the screenshot replaced /dev/null"
+    assert heavy_modules_of_a_default_start(tmp_path, strokes_file) == "[]"  # Core ML again, not Keras
 
 
 def test_a_jpeg_screenshot_is_a_jpeg_and_an_unknown_type_is_refused(tmp_path):
