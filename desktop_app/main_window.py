@@ -10,9 +10,8 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -34,7 +33,7 @@ from desktop_app.personal_ui import PersonalActions
 from desktop_app.render import render_canvas
 from desktop_app.session import LABEL, MODELS, OPTIONS, PREDICTION, TEXT_PREDICTING, Session
 from desktop_app.teaching import Teaching
-from desktop_app.widgets import ModelInputView, PhoneScreen, ProbabilityBars, side_panel
+from desktop_app.widgets import ModelInputView, PhoneScreen, ProbabilityBars, fit_to_screen, sample_buttons, side_panel
 from model.errors import DataError
 from model.runtime.engines import ENGINES
 from model.runtime.images import sample_to_canvas
@@ -228,20 +227,8 @@ class MainWindow(QMainWindow):
         return None
 
     def _build_layout(self) -> None:
-        samples = QHBoxLayout()
-        samples.setContentsMargins(0, 0, 0, 0)
-        samples.setSpacing(8)
-        self.sample_buttons = []
-        for file_name, name in SAMPLES:
-            button = QToolButton()
-            button.setFixedSize(52, 52)
-            button.setIconSize(QSize(48, 48))
-            button.setIcon(QIcon(str(SAMPLES_DIR / file_name)))
-            button.setToolTip(f"{name}: fill the canvas with it, as on the phone")
-            button.clicked.connect(lambda _=False, f=file_name: self.load_sample(f))
-            samples.addWidget(button)
-            self.sample_buttons.append(button)
-        samples.addStretch()
+        sample_row, self.sample_buttons = sample_buttons([(SAMPLES_DIR / file, name) for file, name in SAMPLES],
+                                                         lambda path: self.load_sample(path.name))
 
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.result_label.setToolTip("The phone's answer, word for word: its top class")
@@ -253,8 +240,6 @@ class MainWindow(QMainWindow):
                                       "or not a digit (below the model's threshold)")
         self.verdict_label.setWordWrap(True)
 
-        sample_row = QWidget()
-        sample_row.setLayout(samples)
         phone = PhoneScreen(self.canvas, [sample_row, self.result_label, self.verdict_label])
 
         for name in PIPELINES:
@@ -286,18 +271,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.resize(840, 740)
         self.restoreGeometry(self.settings.value("window/geometry", b""))
-        self._fit_screen()
-
-    def _fit_screen(self) -> None:
-        """No bigger than the screen (a laptop at 200 % is 640x400 points)."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            return
-        room = screen.availableGeometry()
-        width, height = min(self.width(), room.width()), min(self.height(), room.height() - 30)
-        if (width, height) != (self.width(), self.height()):
-            self.resize(max(width, self.minimumSizeHint().width()), max(height, self.minimumSizeHint().height()))
-            self.move(room.topLeft())
+        fit_to_screen(self)
 
     # --- observing the session
     def _session_changed(self, what: str) -> None:

@@ -3,10 +3,23 @@ screen that keeps the canvas square with the labels under it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPaintEvent
-from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.render import array_to_image
 from desktop_app.session import percent_text
@@ -211,3 +224,36 @@ def side_panel(bars: QWidget, input_view: QWidget, option_rows: list[tuple[str, 
     side_scroll.setMinimumWidth(side_widget.minimumSizeHint().width()
                                 + side_scroll.verticalScrollBar().sizeHint().width())
     return side_scroll
+
+
+def sample_buttons(samples: list[tuple[Path, str]], chosen: Callable[[Path], None]) -> tuple[QWidget, list]:
+    """A row of the phone's sample pictures as buttons; `chosen(path)` when one is clicked."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(8)
+    buttons = []
+    for path, name in samples:
+        button = QToolButton()
+        button.setFixedSize(52, 52)
+        button.setIconSize(QSize(48, 48))
+        button.setIcon(QIcon(str(path)))
+        button.setToolTip(f"{name}: fill the canvas with it, as on the phone")
+        button.clicked.connect(lambda _=False, path=path: chosen(path))
+        row.addWidget(button)
+        buttons.append(button)
+    row.addStretch()
+    holder = QWidget()
+    holder.setLayout(row)
+    return holder, buttons
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """No bigger than the screen (a laptop at 200 % is 640x400 points)."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    width, height = min(window.width(), room.width()), min(window.height(), room.height() - 30)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(max(width, window.minimumSizeHint().width()), max(height, window.minimumSizeHint().height()))
+        window.move(room.topLeft())

@@ -77,3 +77,27 @@ def test_float16_precision_reports_how_far_it_moves_the_answers(tmp_path, stroke
     effect = last_json(result.stdout)["precision_effect"]
     assert 0 < effect["phone"]["max_abs_probability_change"] < 0.05
     assert 0 <= effect["phone"]["top_class_changes"] <= 0.02
+
+
+def test_personalising_each_writer_is_measured_on_their_other_drawings(tmp_path, drawings):
+    from desktop_app.render import render_strokes
+    from model.coreml.runner import CoreMLModel
+    from model.runtime.paths import DEFAULT_COREML_MODEL
+    from model.runtime.personal import Example, model_inputs
+
+    writers = sorted({d.writer for d in drawings})[:2]
+    chosen = [d for d in drawings if d.writer in writers]
+    subset = tmp_path / "two-writers.jsonl"
+    subset.write_text("".join(json.dumps(d.to_json()) + "\n" for d in chosen))
+    result = run_script("scripts/evaluate_personalise.py", "--strokes", str(subset), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["writers"] == 2 and {w["writer"] for w in report["per_writer"]} == set(writers)
+    # Each writer teaches the first drawing of each digit; the rest are read by the base model as evaluate would.
+    for writer in report["per_writer"]:
+        own = [d for d in chosen if d.writer == writer["writer"]]
+        rest = [d for i, d in enumerate(own) if any(e.label == d.label for e in own[:i])]
+        pixels = model_inputs([Example(d.label, d.on_phone_canvas()) for d in rest], "phone", render_strokes)
+        wrong = CoreMLModel(DEFAULT_COREML_MODEL).probabilities(pixels).argmax(axis=1) != [d.label for d in rest]
+        assert writer["measured"] == len(rest) and writer["errors_before"] == int(wrong.sum())
+    assert report["errors_before"] == sum(w["errors_before"] for w in report["per_writer"])

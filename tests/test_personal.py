@@ -110,11 +110,21 @@ def test_teaching_ten_of_a_writers_digits_helps_that_writers_other_digits(mnist,
     assert before < 0.9 and after > before + 0.05, (before, after)  # measured: see the README
 
 
+def test_a_set_the_model_already_reads_right_and_sure_teaches_nothing_and_says_so():
+    result = personalise(DEFAULT_COREML_MODEL, [Example(1, ONE), Example(7, SEVEN)], "phone", render_strokes)
+    assert result.nothing_to_learn and not result.used and result.steps == 0
+    assert "already reads all 2 drawings right" in result.why_not
+    assert result.set_before == result.set_after == 1.0 and result.general_after == result.general_before
+    bar_less_seven = Example(7, [[(110.0, 70.0), (200.0, 60.0), (186.0, 320.0)]])  # read as a one
+    learned = personalise(DEFAULT_COREML_MODEL, [Example(1, ONE), bar_less_seven], "phone", render_strokes)
+    assert not learned.nothing_to_learn and learned.used and learned.steps > 0
+
+
 def test_the_personal_model_is_the_phones_drop_in_with_where_it_came_from(tmp_path):
     from model.coreml.runner import CoreMLModel
     from model.coreml.update import UpdateRule
 
-    taught = [Example(1, ONE), Example(7, SEVEN), Example(1, [[(200.0, 50.0), (190.0, 330.0)]])]
+    taught = [Example(1, ONE), Example(7, SEVEN), Example(7, [[(110.0, 70.0), (200.0, 60.0), (186.0, 320.0)]])]
     result = personalise(DEFAULT_COREML_MODEL, taught, "phone", render_strokes)
     base = CoreMLModel(DEFAULT_COREML_MODEL)
     (tmp_path / "p.mlmodel").write_bytes(personal_model_bytes(result))

@@ -141,3 +141,73 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
         report.commit()
         log(f"report written to {args.report}")
     return result
+
+
+def personalise_writers(base: str, drawings, pipeline: str, render: Callable, mnist_npz: str | None = None,
+                        taught_per_digit: int = 1, log: Callable[[str], None] = print) -> dict:
+    """Issue 21's check: for each writer, personalise `base` on the first
+    `taught_per_digit` drawings of each digit (as scripts/personalise.py does)
+    and read the writer's other drawings before and after; with `mnist_npz`,
+    the MNIST test set through each personal model."""
+    import tempfile
+
+    from model.coreml.runner import CoreMLModel
+    from model.coreml.update import DEFAULT_RULE, Update, UpdateRule
+    from model.runtime.personal import Example, model_inputs, personal_model_bytes, personalise
+
+    by_writer: dict[str, list] = {}
+    for drawing in drawings:
+        if drawing.label is not None:
+            by_writer.setdefault(drawing.writer or "", []).append(drawing)
+    base_model = CoreMLModel(base)
+    rule = UpdateRule.of(base_model) or DEFAULT_RULE
+    head = Update(base_model, rule)
+    mnist_features = mnist_labels = None
+    if mnist_npz:
+        mnist = load_mnist(mnist_npz, option="--mnist")
+        mnist_features, mnist_labels = head.features(mnist.x_test), mnist.y_test.astype(np.int64)
+    writers, seconds = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, own in sorted(by_writer.items()):
+            taught, rest, counts = [], [], [0] * 10
+            for drawing in own:
+                chosen = counts[drawing.label] < taught_per_digit
+                counts[drawing.label] += chosen
+                (taught if chosen else rest).append(drawing)
+            if not rest:
+                continue
+            examples = [Example(d.label, d.on_phone_canvas()) for d in taught]
+            result = personalise(base, examples, pipeline, render)
+            seconds.append(result.seconds)
+            personal_path = Path(scratch) / "personal.mlmodel"
+            personal_path.write_bytes(personal_model_bytes(result) if result.used else Path(base).read_bytes())
+            personal = Update(CoreMLModel(personal_path), rule)
+            rest_features = head.features(model_inputs([Example(d.label, d.on_phone_canvas()) for d in rest],
+                                                       pipeline, render, name))
+            truth = np.array([d.label for d in rest])
+            before = int((head.forward(rest_features)[0].argmax(axis=1) != truth).sum())
+            after = int((personal.forward(rest_features)[0].argmax(axis=1) != truth).sum())
+            record = {"writer": name, "taught": len(taught), "measured": len(rest), "errors_before": before,
+                      "errors_after": after, "used": result.used, "nothing_to_learn": result.nothing_to_learn,
+                      "general_before": round(result.general_before, 4), "general_after": round(result.general_after, 4)}
+            if mnist_features is not None:
+                record["mnist_test_accuracy"] = round(float(
+                    (personal.forward(mnist_features)[0].argmax(axis=1) == mnist_labels).mean()), 4)
+            writers.append(record)
+            log(f"{name}: {before} -> {after} errors of {len(rest)}"
+                + (f", MNIST {record['mnist_test_accuracy']:.4f}" if mnist_features is not None else ""))
+    before = sum(w["errors_before"] for w in writers)
+    after = sum(w["errors_after"] for w in writers)
+    summary = {"model": base, "pipeline": pipeline, "writers": len(writers),
+               "measured": sum(w["measured"] for w in writers), "errors_before": before, "errors_after": after,
+               "errors_removed": round(1 - after / before, 4) if before else None,
+               "writers_worse": sum(w["errors_after"] > w["errors_before"] for w in writers),
+               "writers_better": sum(w["errors_after"] < w["errors_before"] for w in writers),
+               "writers_nothing_to_learn": sum(w["nothing_to_learn"] for w in writers),
+               "personalise_s_median": round(float(np.median(seconds)), 3) if seconds else None,
+               "per_writer": writers}
+    if mnist_features is not None and writers:
+        scores = [w["mnist_test_accuracy"] for w in writers]
+        summary["mnist_test_accuracy_mean"] = round(float(np.mean(scores)), 4)
+        summary["mnist_test_accuracy_worst"] = min(scores)
+    return summary

@@ -8,6 +8,8 @@ Five families, each in MNIST-like units (a 28-unit box, y down), placed and
 drawn afterwards exactly as the digits are (synthesis.hand_drawn):
 - letters and symbols from font outlines (matplotlib's bundled DejaVu fonts),
   thinned to their skeleton like MNIST digits;
+- lower-case letters as people write them, built from pen movements with
+  each writer's proportions (recipe.lower_case);
 - letters from stroke fonts (Hershey's script, cursive, roman, italic and
   gothic), drawn as a pen writes them: the handwritten letter forms no
   outline font has, lower case more often than capitals (people's lower
@@ -26,9 +28,11 @@ from functools import cache
 
 import numpy as np
 
+from model.recipe.lower_case import written_lower_case
 from model.recipe.skeleton import trace
 from model.runtime.strokes import Stroke
 
+VERSION = 2  # of these drawings, in the cache's name: bump when they change
 LETTERS = "ACDEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"
 SYMBOLS = "+×=#@&%$?!*<>~^{}[]πΣΩαβδλμψ€£¥§¶÷±≠√→←♪☺★✓✗"
 FONTS = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")
@@ -210,10 +214,10 @@ DOODLES = (spiral, star, polygon, heart, zigzag, wave, grid, parallel_lines, rin
 # Shapes with no upright; the rest (an infinity sign turned up is an 8) stay
 # roughly upright.
 TURN_FREELY = (spiral, star, polygon, zigzag, wave, grid, parallel_lines, rings, scribble, blob)
-# Letters and symbols are more than half of the drawings (outline glyphs 0.2,
-# stroke-font letters 0.35), doodles 0.3, scribbles and blobs the rest.
-FAMILIES = ((glyph, 0.2), (stroke_font_letter, 0.35), ("doodle", 0.3), (scribble, 0.08),
-            (blob, 0.07))
+# Letters and symbols are two thirds of the drawings (outline glyphs 0.15,
+# stroke-font letters 0.3, written lower case 0.2), doodles 0.22, scribbles and blobs the rest.
+FAMILIES = ((glyph, 0.15), (stroke_font_letter, 0.3), (written_lower_case, 0.2), ("doodle", 0.22),
+            (scribble, 0.07), (blob, 0.06))
 
 
 def random_not_digit(rng: np.random.Generator) -> list[Stroke]:

@@ -24,6 +24,7 @@ from model.atomic import atomic_path, write_text_atomic
 from model.errors import TrainingError
 from model.recipe import synthesis
 from model.recipe.network import DEFAULT_NETWORK
+from model.recipe.not_digits import VERSION as NOT_DIGITS_VERSION
 from model.runtime.pipelines import PIPELINES
 
 NO_DIGIT_LABEL = 10  # the label of drawings that are no digit: their target is 0.1 for each digit
@@ -133,7 +134,7 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
         log(f"drawings that are no digit ({recipe.not_digits}):")
         seed = recipe.seed * 1_000_003 + 999_983_000
         inputs = cached_synthesis(
-            cache, f"not-digits-{recipe.not_digits}-{version}.npz", recipe.not_digits,
+            cache, f"not-digits-{recipe.not_digits}-{version}-kinds{NOT_DIGITS_VERSION}.npz", recipe.not_digits,
             lambda: synthesis.synthesize_parallel(None, None, seed, render, workers=workers,
                                                   count=recipe.not_digits, progress=progress), log)
         no_digit = np.full(recipe.not_digits, NO_DIGIT_LABEL, np.int64)

@@ -22,6 +22,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,11 @@ from model.runtime.strokes import CANVAS_SIZE, Drawing, Stroke, parse_drawing, p
 GENERAL_CHECK = Path(__file__).resolve().parent.parent / "general_check.npz"
 GENERAL_TOLERANCE = 0.01  # a point of the general check
 FOLDS = 5
+# A set the base model reads right, every drawing with at least this top probability, is left untaught:
+# measured on 44 pendigits writers (one drawing of each digit taught), updating anyway made 7 writers worse
+# (mostly by one error), leaving such sets alone 3, for 40 % of the errors removed instead of 47 %.
+ALREADY_SURE = 0.9
+THREADS = 2  # the machines it runs on have two cores or more
 IOS11_LAYERS = {"convolution", "activation", "pooling", "flatten", "innerProduct", "softmax", "batchnorm"}
 
 Render = Callable[..., np.ndarray]  # render(strokes) -> 375x375 uint8
@@ -161,13 +167,17 @@ class Personalised:
     seconds: float
     spec: object  # the personal model's spec (a coremltools protobuf Model)
     rule: dict
+    nothing_to_learn: bool = False  # the base model already reads every drawing right and sure
 
     @property
     def used(self) -> bool:
-        return self.general_after >= self.general_before - GENERAL_TOLERANCE
+        return not self.nothing_to_learn and self.general_after >= self.general_before - GENERAL_TOLERANCE
 
     @property
     def why_not(self) -> str:
+        if self.nothing_to_learn:
+            return (f"not needed: the model already reads all {self.taught} drawings right, each with a top "
+                    f"probability of {ALREADY_SURE:.0%} or more, so there is nothing to learn")
         return (f"not used: the general check fell from {self.general_before:.1%} to {self.general_after:.1%}, "
                 f"more than {GENERAL_TOLERANCE:.0%} below the base model")
 
@@ -175,7 +185,7 @@ class Personalised:
         return {"model": str(self.base), "taught": self.taught, "set_accuracy_before": round(self.set_before, 4),
                 "set_accuracy_after": None if self.set_after is None else round(self.set_after, 4),
                 "general_before": round(self.general_before, 4), "general_after": round(self.general_after, 4),
-                "used": self.used, "steps": self.steps, "seconds": round(self.seconds, 3), "update": self.rule}
+                "used": self.used, "nothing_to_learn": self.nothing_to_learn, "why_not": None if self.used else self.why_not, "steps": self.steps, "seconds": round(self.seconds, 3), "update": self.rule}
 
 
 def model_inputs(examples: Sequence[Example], pipeline: str, render: Render, where: str = "the personal set"
@@ -214,29 +224,35 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
     pixels = model_inputs(examples, pipeline, render)
     labels = np.array([e.label for e in examples])
     folds = min(folds, len(examples)) if len(examples) >= 2 else 0
-    total = folds + 1
-    done = 0
-
-    def stage() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
-
     # The fixed layers see the same drawings whatever is learned: once.
     features = fresh.features(pixels)
     images, general_labels = general_check()
-    general_features = fresh.features(images)
-    graded = np.zeros(len(examples), bool)
-    for fold in range(folds):
-        held = np.arange(len(examples)) % folds == fold
+    known = fresh.forward(features)[0]
+    nothing_to_learn = bool(((known.argmax(axis=1) == labels) & (known.max(axis=1) >= ALREADY_SURE)).all())
+
+    def learned(chosen: np.ndarray) -> Update:
         update = Update(model, rule)
-        update.fit_features(features[~held], labels[~held])
-        graded[held] = update.forward(features[held])[0].argmax(axis=1) == labels[held]
-        stage()
-    update = Update(model, rule)
-    update.fit_features(features, labels)
-    stage()
+        update.fit_features(features[chosen], labels[chosen])
+        return update
+
+    # The general check's features, the cross-validation folds and the update are independent: they share
+    # the cores (numpy leaves Python's lock while it computes). Progress is told from this thread.
+    everything = np.arange(len(examples))
+    halves = np.array_split(np.arange(len(images)), 2)
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        general_parts = [pool.submit(fresh.features, images[half]) for half in halves]
+        final = pool.submit(lambda: fresh) if nothing_to_learn else pool.submit(learned, everything)
+        held_out = [] if nothing_to_learn else [everything % folds == fold for fold in range(folds)]
+        fold_updates = [pool.submit(learned, ~held) for held in held_out]
+        parts = [*fold_updates, final, *general_parts]
+        for done, _ in enumerate(as_completed(parts), start=1):
+            if progress is not None:
+                progress(done, len(parts))
+        general_features = np.concatenate([part.result() for part in general_parts])
+        update = final.result()
+        graded = known.argmax(axis=1) == labels
+        for held, fold_update in zip(held_out, fold_updates, strict=True):
+            graded[held] = fold_update.result().forward(features[held])[0].argmax(axis=1) == labels[held]
 
     def accuracy(of: Update, inputs: np.ndarray, truth: np.ndarray) -> float:
         return float((of.forward(inputs)[0].argmax(axis=1) == truth).mean())
@@ -245,12 +261,12 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
         update, general_features, general_labels)
     spec = update.updated_spec()
     return Personalised(Path(base), len(examples), accuracy(fresh, features, labels),
-                        float(graded.mean()) if folds else None, general_before, general_after, update.steps,
+                        float(graded.mean()) if folds or nothing_to_learn else None, general_before, general_after, update.steps,
                         time.monotonic() - started, spec,
                         {"optimizer": update.rule.optimizer, "learning_rate": update.rule.learning_rate,
                          "batch_size": update.rule.batch_size, "epochs": update.rule.epochs,
                          "momentum": update.rule.momentum, "layers": list(update.rule.layers),
-                         "shuffle": update.rule.shuffle})
+                         "shuffle": update.rule.shuffle}, nothing_to_learn)
 
 
 def personal_model_bytes(result: Personalised, updatable: bool = False) -> bytes:

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from model.recipe import lower_case
+from model.recipe.lower_case import WRITERS, Hand, written_lower_case
+
+
+def test_every_letter_fills_the_28_unit_box_with_finite_strokes():
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        strokes = written_lower_case(rng)
+        points = np.array([p for stroke in strokes for p in stroke])
+        assert all(len(stroke) >= 2 for stroke in strokes) and np.isfinite(points).all()
+        low, high = points.min(axis=0), points.max(axis=0)
+        assert low.min() >= 0 and high.max() <= 28 and np.isclose((high - low).max(), 24)
+
+
+@pytest.mark.parametrize(("letter", "stem_side"), [(lower_case.d, "right"), (lower_case.h, "left"),
+                                                   (lower_case.k, "left")])
+def test_an_ascender_rises_on_its_own_side(letter, stem_side):
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        hand = Hand(rng)
+        hand.joined = False
+        points = np.array([p for stroke in letter(hand) for p in stroke])
+        above_x_height = points[points[:, 1] < hand.top - 1.0]
+        middle = (points[:, 0].min() + points[:, 0].max()) / 2
+        assert len(above_x_height) and (above_x_height[:, 0].mean() > middle) == (stem_side == "right")
+
+
+def test_letters_come_in_print_and_joined_hands_and_every_letter_is_drawn():
+    rng = np.random.default_rng(2)
+    hands = [Hand(rng) for _ in range(400)]
+    assert 0.25 < np.mean([hand.joined for hand in hands]) < 0.55
+    stroke_counts = {writer.__name__: {len(writer(Hand(rng))) for _ in range(60)} for writer in WRITERS}
+    assert set(stroke_counts) == set("defhkmnrvwx")
+    assert stroke_counts["d"] == {1, 2} and stroke_counts["h"] == {1, 2}  # in one stroke or two
