@@ -9,8 +9,8 @@ import html
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSizePolicy,
-    QToolBar,
     QToolButton,
     QWidget,
 )
@@ -28,6 +26,7 @@ from desktop_app.canvas import Canvas
 from desktop_app.document import DRAWING
 from desktop_app.file_actions import FileActions
 from desktop_app.help import HELP_TEXT, about_text
+from desktop_app.menus import build_menus, build_toolbar, make_action
 from desktop_app.model_loader import ModelLoader
 from desktop_app.personal_ui import PersonalActions
 from desktop_app.render import render_canvas
@@ -87,8 +86,8 @@ class MainWindow(QMainWindow):
             self._tell("The app-data folder cannot be written: what you teach is kept for this session only")
         if self.settings.value("personal/use", False) in (True, "true") and self.teaching.model_path.exists():
             self.session.models.show_personal(True)
-        self._build_menus()
-        self._build_toolbar()
+        self.recent_menu = build_menus(self)
+        self.toolbar = build_toolbar(self, APP_NAME)
         self._build_layout()
 
         self.session.subscribe(self._session_changed)
@@ -102,126 +101,50 @@ class MainWindow(QMainWindow):
         self.session.models.ensure_loaded()
 
     # --- construction
-    def _action(self, text: str, shortcuts, slot, tip: str, checkable: bool = False) -> QAction:
-        made = QAction(text, self)
-        made.setShortcuts([QKeySequence(s) for s in shortcuts])
-        keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
-        made.setToolTip(f"{tip} ({keys})" if keys else tip)
-        made.setStatusTip(tip)
-        made.setCheckable(checkable)
-        made.triggered.connect(slot)
-        self.addAction(made)
-        return made
-
     def _build_actions(self) -> None:
         standard = QKeySequence.StandardKey
-        self.open_action = self._action("&Open…", [standard.Open], self.files.open_dialog,
+        self.open_action = make_action(self, "&Open…", [standard.Open], self.files.open_dialog,
                                         "Open a saved drawing (.json) or any image")
-        self.save_action = self._action("&Save", [standard.Save], self.files.save, "Save the drawing (PNG and JSON)")
-        self.save_as_action = self._action("Save &As…", [standard.SaveAs], self.files.save_dialog,
+        self.save_action = make_action(self, "&Save", [standard.Save], self.files.save, "Save the drawing (PNG and JSON)")
+        self.save_as_action = make_action(self, "Save &As…", [standard.SaveAs], self.files.save_dialog,
                                            "Save the drawing under a new name")
-        self.screenshot_action = self._action("&Export Screenshot…", [], self.files.screenshot_dialog,
+        self.screenshot_action = make_action(self, "&Export Screenshot…", [], self.files.screenshot_dialog,
                                               "Save a picture of the whole window")
-        self.open_model_action = self._action("Open &Model…", [], self.files.open_model_dialog,
+        self.open_model_action = make_action(self, "Open &Model…", [], self.files.open_model_dialog,
                                               "Run another .mlmodel or .keras file")
-        self.compare_model_action = self._action("&Compare With Model…", [], self.files.compare_model_dialog,
+        self.compare_model_action = make_action(self, "&Compare With Model…", [], self.files.compare_model_dialog,
                                                  "Show a second model's answers beside the chosen one")
-        self.quit_action = self._action("&Quit", [standard.Quit, "Ctrl+Q"], self.close, "Quit")
-        self.undo_action = self._action("&Undo", [standard.Undo], self.session.document.undo, "Undo the last change")
-        self.redo_action = self._action("&Redo", [standard.Redo], self.session.document.redo, "Redo what was undone")
-        self.clear_action = self._action("&Clear", ["Ctrl+Backspace", "Delete"], self.clear,
+        self.quit_action = make_action(self, "&Quit", [standard.Quit, "Ctrl+Q"], self.close, "Quit")
+        self.undo_action = make_action(self, "&Undo", [standard.Undo], self.session.document.undo, "Undo the last change")
+        self.redo_action = make_action(self, "&Redo", [standard.Redo], self.session.document.redo, "Redo what was undone")
+        self.clear_action = make_action(self, "&Clear", ["Ctrl+Backspace", "Delete"], self.clear,
                                          "Empty the canvas (undoable)")
-        self.paste_action = self._action("&Paste", [standard.Paste], self.files.paste,
+        self.paste_action = make_action(self, "&Paste", [standard.Paste], self.files.paste,
                                          "Paste an image, or a drawing's JSON or file path")
-        self.predict_action = self._action("&Predict", ["Ctrl+Return", "Return"], self.predict,
+        self.predict_action = make_action(self, "&Predict", ["Ctrl+Return", "Return"], self.predict,
                                            "Predict the digit, as the phone's button does")
-        self.help_action = self._action("&Pipelines and Engines", [standard.HelpContents], self.show_help,
+        self.help_action = make_action(self, "&Pipelines and Engines", [standard.HelpContents], self.show_help,
                                         "What the pipelines, engines and answers mean")
-        self.about_action = self._action("&About", [], self.show_about, "Versions of the app and its parts")
+        self.about_action = make_action(self, "&About", [], self.show_about, "Versions of the app and its parts")
         self.pipeline_actions = QActionGroup(self)
         for name in PIPELINES:
-            made = self._action(PIPELINE_TITLES[name], [], lambda _=False, n=name: self.session.choose_pipeline(n),
+            made = make_action(self, PIPELINE_TITLES[name], [], lambda _=False, n=name: self.session.choose_pipeline(n),
                                 PIPELINE_HELP[name], checkable=True)
             made.setData(name)
             self.pipeline_actions.addAction(made)
         self.engine_actions = QActionGroup(self)
         for kind in ENGINES.values():
-            made = self._action(kind.title, [], lambda _=False, n=kind.name: self.session.models.choose_engine(n),
+            made = make_action(self, kind.title, [], lambda _=False, n=kind.name: self.session.models.choose_engine(n),
                                 f"Run the {kind.title} model", checkable=True)
             made.setData(kind.name)
             self.engine_actions.addAction(made)
-        self.compare_action = self._action("Compare Both &Engines", [], self.compare_box.setChecked,
+        self.compare_action = make_action(self, "Compare Both &Engines", [], self.compare_box.setChecked,
                                            "Run both engines and flag any disagreement", checkable=True)
         self.compare_box.toggled.connect(self.compare_action.setChecked)
-        self.precision_action = self._action(
+        self.precision_action = make_action(self,
             "Phone &Precision (float16)", [], lambda on: self.session.models.set_precision("float16" if on else "float32"),
             "Round weights and every layer's output to float16, as a phone's Neural Engine and GPU do",
             checkable=True)
-
-    def _build_menus(self) -> None:
-        menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(lambda: self.files.fill_recent_menu(self.recent_menu))
-        file_menu.addSeparator()
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.save_as_action)
-        file_menu.addAction(self.screenshot_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.open_model_action)
-        file_menu.addAction(self.compare_model_action)
-        file_menu.addSeparator()
-        for action in (self.personal.export_model_action, self.personal.export_updatable_action,
-                       self.personal.export_set_action, self.personal.import_set_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit_menu = menus.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, self.clear_action, self.paste_action):
-            edit_menu.addAction(action)
-        edit_menu.addSeparator()
-        edit_menu.addAction(self.predict_action)
-        edit_menu.addSeparator()
-        edit_menu.addMenu(self.personal.this_is_menu)
-        edit_menu.addAction(self.personal.set_action)
-        edit_menu.addAction(self.personal.personalise_action)
-        view_menu = menus.addMenu("&View")
-        view_menu.addSection("Input pipeline")
-        view_menu.addActions(self.pipeline_actions.actions())
-        view_menu.addSection("Engine")
-        view_menu.addActions(self.engine_actions.actions())
-        view_menu.addSeparator()
-        view_menu.addAction(self.compare_action)
-        view_menu.addAction(self.precision_action)
-        view_menu.addAction(self.personal.personal_model_action)
-        view_menu.addAction(self.personal.compare_action)
-        help_menu = menus.addMenu("&Help")
-        help_menu.addAction(self.help_action)
-        help_menu.addAction(self.about_action)
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar(APP_NAME)
-        bar.setObjectName("main toolbar")
-        bar.setMovable(False)
-        bar.setFloatable(False)
-        bar.toggleViewAction().setEnabled(False)  # Clear, Undo and Predict cannot be hidden away
-        bar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
-        bar.setIconSize(QSize(16, 16))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.clear_action, self.undo_action, None, self.open_action, self.save_action):
-            bar.addSeparator() if action is None else bar.addAction(action)
-        title = QLabel(APP_NAME)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title.setStyleSheet("font-weight: 600;")
-        title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(title)
-        bar.addAction(self.predict_action)
-        predict_button = bar.widgetForAction(self.predict_action)
-        if predict_button is not None:
-            predict_button.setStyleSheet("font-weight: 600;")
-        self.addToolBar(bar)
-        self.toolbar = bar
 
     def createPopupMenu(self):  # noqa: N802 (Qt's name): no menu that hides the toolbar
         return None

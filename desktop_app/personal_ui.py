@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.menus import make_action
 from desktop_app.render import array_to_image
 from desktop_app.teaching import Teaching
 from model.errors import DataError, ModelFileError
@@ -51,21 +52,23 @@ class PersonalActions(QObject):
             action.triggered.connect(lambda _=False, d=digit: self.teach(d))
             window.addAction(action)
             self.this_is_menu.addAction(action)
-        self.set_action = self._action("Personal &Set…", self.show_set, "The drawings you taught, by digit")
-        self.personalise_action = self._action("Pe&rsonalise", self.personalise,
-                                               "Fine-tune the model on your drawings, as the phone's update does")
-        self.personal_model_action = self._action("P&ersonal Model", self.session.models.show_personal,
-                                                  "Run your personal model instead of the base one", checkable=True)
-        self.compare_action = self._action("Compare Personal With &Base", self.compare_with_base,
-                                           "Show the base model's bars under your personal model's", checkable=True)
-        self.export_model_action = self._action("Export Personal &Model…", lambda: self.export_model(False),
-                                                "The personal model as the phone's drop-in .mlmodel (iOS 11)")
-        self.export_updatable_action = self._action(
+        def action(text: str, slot, tip: str, checkable: bool = False) -> QAction:
+            return make_action(window, text, [], slot, tip, checkable)
+
+        self.set_action = action("Personal &Set…", self.show_set, "The drawings you taught, by digit")
+        self.personalise_action = action("Pe&rsonalise", self.personalise,
+                                         "Fine-tune the model on your drawings, as the phone's update does")
+        self.personal_model_action = action("P&ersonal Model", self.session.models.show_personal,
+                                            "Run your personal model instead of the base one", checkable=True)
+        self.compare_action = action("Compare Personal With &Base", self.compare_with_base,
+                                     "Show the base model's bars under your personal model's", checkable=True)
+        self.export_model_action = action("Export Personal &Model…", lambda: self.export_model(False),
+                                          "The personal model as the phone's drop-in .mlmodel (iOS 11)")
+        self.export_updatable_action = action(
             "Export &Updatable Personal Model…", lambda: self.export_model(True),
             "The personal model with its update (iOS 13), so the phone goes on learning")
-        self.export_set_action = self._action("Export Personal Set…", self.export_set, "Save the taught drawings")
-        self.import_set_action = self._action("Import Personal Set…", self.import_set,
-                                              "Add taught drawings from a file")
+        self.export_set_action = action("Export Personal Set…", self.export_set, "Save the taught drawings")
+        self.import_set_action = action("Import Personal Set…", self.import_set, "Add taught drawings from a file")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(160)
         self.progress.hide()
@@ -76,14 +79,6 @@ class PersonalActions(QObject):
         if teaching.set.note:
             complain("The personal set was damaged", teaching.set.note)
         self.refresh()
-
-    def _action(self, text: str, slot, tip: str, checkable: bool = False) -> QAction:
-        action = QAction(text, self.window)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        return action
 
     def refresh(self) -> None:
         has_set = bool(self.teaching.set.examples)
