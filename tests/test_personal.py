@@ -111,7 +111,8 @@ def test_teaching_ten_of_a_writers_digits_helps_that_writers_other_digits(mnist,
 
 
 def test_a_set_the_model_already_reads_right_and_sure_teaches_nothing_and_says_so():
-    result = personalise(DEFAULT_COREML_MODEL, [Example(1, ONE), Example(7, SEVEN)], "phone", render_strokes)
+    crossed_seven = [[(100.0, 80.0), (280.0, 80.0), (190.0, 320.0)], [(130.0, 200.0), (250.0, 200.0)]]
+    result = personalise(DEFAULT_COREML_MODEL, [Example(1, ONE), Example(7, crossed_seven)], "phone", render_strokes)
     assert result.nothing_to_learn and not result.used and result.steps == 0
     assert "already reads all 2 drawings right" in result.why_not
     assert result.set_before == result.set_after == 1.0 and result.general_after == result.general_before
