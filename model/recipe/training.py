@@ -47,8 +47,8 @@ class Recipe:
     limit: int | None = None  # train on the first N MNIST images only (quick runs)
     synthetic_copies: int = 3  # phone-like drawings of each MNIST image
     phone_ratio: float = 1.5  # phone-like inputs per epoch, as a multiple of the MNIST images
-    not_digits: int = 40000  # drawings that are no digit in the pool (0: none)
-    not_digit_ratio: float = 0.8  # of them per epoch, as a multiple of the MNIST images
+    not_digits: int = 60000  # drawings that are no digit in the pool (0: none)
+    not_digit_ratio: float = 1.0  # of them per epoch, as a multiple of the MNIST images
     handwriting: str | None = None  # real digits (stroke file) by writers outside UNIPEN, e.g. pendigits-train
     handwriting_copies: int = 4  # hand-drawn placements of each real digit
     handwriting_ratio: float = 0.4  # of them per epoch, as a multiple of the MNIST images
