@@ -149,11 +149,15 @@ class PersonalActions(QObject):
                 verdict = self.teaching.adopt(result)
             except OSError as error:
                 verdict = f"The personal model could not be saved ({error})."
-            after = "—" if result.set_after is None else f"{result.set_after:.1%}"
-            self.last_report = (f"<p>Taught {result.taught} drawings in {result.seconds:.1f} s.</p>"
-                                f"<p>Your drawings (each graded by a model that did not learn it): "
-                                f"{result.set_before:.1%} → {after}<br>General check (1,000 MNIST digits): "
-                                f"{result.general_before:.1%} → {result.general_after:.1%}</p><p>{verdict}</p>")
+            if result.nothing_to_learn:
+                self.last_report = (f"<p>Checked your {result.taught} drawings in {result.seconds:.1f} s: the model "
+                                    f"reads {result.set_before:.1%} of them right.</p><p>{verdict}</p>")
+            else:
+                after = "—" if result.set_after is None else f"{result.set_after:.1%}"
+                self.last_report = (f"<p>Taught {result.taught} drawings in {result.seconds:.1f} s.</p>"
+                                    f"<p>Your drawings (each graded by a model that did not learn it): "
+                                    f"{result.set_before:.1%} → {after}<br>General check (1,000 MNIST digits): "
+                                    f"{result.general_before:.1%} → {result.general_after:.1%}</p><p>{verdict}</p>")
             self.tell(verdict)
             box = QMessageBox(QMessageBox.Icon.Information, "Personalised", self.last_report,
                               QMessageBox.StandardButton.Ok, self.window)

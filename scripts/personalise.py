@@ -52,9 +52,12 @@ def main(argv=None) -> int:
             temporary.write_bytes(data)
         summary = result.summary()
         after = summary["set_accuracy_after"]
-        print(f"taught {result.taught} drawings in {result.seconds:.2f} s ({result.steps} steps): on them "
-              f"{result.set_before:.1%} -> {'n/a' if after is None else f'{after:.1%}'} (cross-validated); general "
-              f"check {result.general_before:.1%} -> {result.general_after:.1%}")
+        if result.nothing_to_learn:
+            print(f"checked {result.taught} drawings in {result.seconds:.2f} s: {result.set_before:.1%} read right")
+        else:
+            print(f"taught {result.taught} drawings in {result.seconds:.2f} s ({result.steps} steps): on them "
+                  f"{result.set_before:.1%} -> {'n/a' if after is None else f'{after:.1%}'} (cross-validated); "
+                  f"general check {result.general_before:.1%} -> {result.general_after:.1%}")
         print(f"wrote {out}: " + ("the personal model" if result.used else f"the base model ({result.why_not})"))
         if args.json:
             print(json.dumps(summary))

@@ -416,6 +416,15 @@ def test_personalise_runs_in_the_background_switches_to_the_personal_model_and_s
     assert again.session.status_lines()[0][0].startswith("Personal model, taught 2 drawings")
 
 
+def test_personalising_a_set_the_model_already_reads_says_there_is_nothing_to_learn(qtbot, window):
+    drag(window.canvas, [(180.0, 60.0), (182.0, 320.0)])
+    window.personal.teach(1)
+    window.personal.personalise_action.trigger()
+    qtbot.waitUntil(lambda: not window.personal.progress.isVisible(), timeout=60000)
+    assert "nothing to learn" in window.personal.last_report and "General check" not in window.personal.last_report
+    assert not window.session.models.use_personal and not window.personal.personal_model_action.isEnabled()
+
+
 def test_the_personal_set_window_shows_a_row_per_digit_and_removes_one(window):
     drag(window.canvas, [(180.0, 60.0), (182.0, 320.0)])
     for digit in (1, 1, 3):

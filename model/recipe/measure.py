@@ -189,7 +189,7 @@ def personalise_writers(base: str, drawings, pipeline: str, render: Callable, mn
             after = int((personal.forward(rest_features)[0].argmax(axis=1) != truth).sum())
             record = {"writer": name, "taught": len(taught), "measured": len(rest), "errors_before": before,
                       "errors_after": after, "used": result.used, "nothing_to_learn": result.nothing_to_learn,
-                      "general_before": round(result.general_before, 4), "general_after": round(result.general_after, 4)}
+                      **{key: result.summary()[key] for key in ("general_before", "general_after")}}
             if mnist_features is not None:
                 record["mnist_test_accuracy"] = round(float(
                     (personal.forward(mnist_features)[0].argmax(axis=1) == mnist_labels).mean()), 4)

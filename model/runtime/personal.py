@@ -161,8 +161,8 @@ class Personalised:
     taught: int
     set_before: float  # the base model on the personal set
     set_after: float | None  # cross-validated: each drawing graded by a model that did not learn it
-    general_before: float
-    general_after: float
+    general_before: float | None  # None: nothing to learn, nothing to check
+    general_after: float | None
     steps: int
     seconds: float
     spec: object  # the personal model's spec (a coremltools protobuf Model)
@@ -184,8 +184,12 @@ class Personalised:
     def summary(self) -> dict:
         return {"model": str(self.base), "taught": self.taught, "set_accuracy_before": round(self.set_before, 4),
                 "set_accuracy_after": None if self.set_after is None else round(self.set_after, 4),
-                "general_before": round(self.general_before, 4), "general_after": round(self.general_after, 4),
+                "general_before": _rounded(self.general_before), "general_after": _rounded(self.general_after),
                 "used": self.used, "nothing_to_learn": self.nothing_to_learn, "why_not": None if self.used else self.why_not, "steps": self.steps, "seconds": round(self.seconds, 3), "update": self.rule}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def model_inputs(examples: Sequence[Example], pipeline: str, render: Render, where: str = "the personal set"
@@ -240,7 +244,8 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
     everything = np.arange(len(examples))
     halves = np.array_split(np.arange(len(images)), 2)
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        general_parts = [pool.submit(fresh.features, images[half]) for half in halves]
+        # Nothing to learn: nothing changes, so nothing to check either.
+        general_parts = [] if nothing_to_learn else [pool.submit(fresh.features, images[half]) for half in halves]
         final = pool.submit(lambda: fresh) if nothing_to_learn else pool.submit(learned, everything)
         held_out = [] if nothing_to_learn else [everything % folds == fold for fold in range(folds)]
         fold_updates = [pool.submit(learned, ~held) for held in held_out]
@@ -248,7 +253,6 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
         for done, _ in enumerate(as_completed(parts), start=1):
             if progress is not None:
                 progress(done, len(parts))
-        general_features = np.concatenate([part.result() for part in general_parts])
         update = final.result()
         graded = known.argmax(axis=1) == labels
         for held, fold_update in zip(held_out, fold_updates, strict=True):
@@ -257,8 +261,11 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
     def accuracy(of: Update, inputs: np.ndarray, truth: np.ndarray) -> float:
         return float((of.forward(inputs)[0].argmax(axis=1) == truth).mean())
 
-    general_before, general_after = accuracy(fresh, general_features, general_labels), accuracy(
-        update, general_features, general_labels)
+    general_before = general_after = None
+    if general_parts:
+        general_features = np.concatenate([part.result() for part in general_parts])
+        general_before, general_after = accuracy(fresh, general_features, general_labels), accuracy(
+            update, general_features, general_labels)
     spec = update.updated_spec()
     return Personalised(Path(base), len(examples), accuracy(fresh, features, labels),
                         float(graded.mean()) if folds or nothing_to_learn else None, general_before, general_after, update.steps,
