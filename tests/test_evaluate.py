@@ -101,3 +101,9 @@ def test_personalising_each_writer_is_measured_on_their_other_drawings(tmp_path,
         wrong = CoreMLModel(DEFAULT_COREML_MODEL).probabilities(pixels).argmax(axis=1) != [d.label for d in rest]
         assert writer["measured"] == len(rest) and writer["errors_before"] == int(wrong.sum())
     assert report["errors_before"] == sum(w["errors_before"] for w in report["per_writer"])
+
+
+def test_personalising_writers_refuses_a_missing_stroke_file_by_name(tmp_path):
+    missing = tmp_path / "nobody.jsonl"
+    result = run_script("scripts/evaluate_personalise.py", "--strokes", str(missing), "--json")
+    assert result.returncode == 2 and str(missing) in result.stderr and "Traceback" not in result.stderr
