@@ -12,11 +12,11 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     handwriting.write_text("".join(json.dumps({"label": 1, "strokes": [[[180 + i, 60], [175, 320 - i]]]}) + "\n"
                                    for i in range(20)))
     result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
-                        "--limit", "1000", "--batch-size", "32", "--synthetic-copies", "1", "--not-digits", "200",
+                        "--limit", "600", "--batch-size", "32", "--synthetic-copies", "1", "--not-digits", "150",
                         "--workers", "1", "--members", "2", "--handwriting", str(handwriting), "--handwriting-copies", "2",
                         "--held-out-handwriting", str(handwriting), "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "drawn 1000/1000" in result.stdout  # progress is visible
+    assert "drawn 600/600" in result.stdout  # progress is visible
     assert "real handwriting (20 digits), copy 2/2" in result.stdout
 
     from model.runtime.keras_model import load_keras_model

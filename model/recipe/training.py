@@ -249,12 +249,12 @@ def held_out_figures(model: keras.Model, mnist, recipe: Recipe, render, workers:
     """Figures on drawings the model never trained on, all generated here:
     phone-like drawings of MNIST's test digits and drawings that are no digit
     (other seeds than training's). The "not a digit" threshold is chosen on them."""
-    # A quick run (--limit) measures on fewer: the first 1,000 test digits and 500 no-digits.
-    test_images, test_labels = (mnist.x_test[:1000], mnist.y_test[:1000]) if recipe.limit else (mnist.x_test,
-                                                                                                mnist.y_test)
+    # A quick run (--limit N) measures on fewer: the first min(N, 1,000) test digits and half as many no-digits.
+    measured = min(recipe.limit, 1000) if recipe.limit else len(mnist.x_test)
+    test_images, test_labels = mnist.x_test[:measured], mnist.y_test[:measured]
     digits = synthesis.synthesize_parallel(test_images, test_labels, recipe.seed + 77, render, workers=workers)
     not_digits = synthesis.synthesize_parallel(None, None, recipe.seed + 78, render, workers=workers,
-                                               count=500 if recipe.limit else HELD_OUT_NOT_DIGITS)
+                                               count=measured // 2 if recipe.limit else HELD_OUT_NOT_DIGITS)
     probabilities = {p: model.predict(digits[p][..., None], batch_size=500, verbose=0) for p in PIPELINES}
     threshold = not_a_digit_threshold(probabilities[THRESHOLD_PIPELINE].max(axis=1))
     labels = test_labels.astype(np.int64)
