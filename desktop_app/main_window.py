@@ -104,45 +104,49 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         standard = QKeySequence.StandardKey
         self.open_action = make_action(self, "&Open…", [standard.Open], self.files.open_dialog,
-                                        "Open a saved drawing (.json) or any image")
-        self.save_action = make_action(self, "&Save", [standard.Save], self.files.save, "Save the drawing (PNG and JSON)")
+                                       "Open a saved drawing (.json) or any image")
+        self.save_action = make_action(self, "&Save", [standard.Save], self.files.save,
+                                       "Save the drawing (PNG and JSON)")
         self.save_as_action = make_action(self, "Save &As…", [standard.SaveAs], self.files.save_dialog,
-                                           "Save the drawing under a new name")
+                                          "Save the drawing under a new name")
         self.screenshot_action = make_action(self, "&Export Screenshot…", [], self.files.screenshot_dialog,
-                                              "Save a picture of the whole window")
+                                             "Save a picture of the whole window")
         self.open_model_action = make_action(self, "Open &Model…", [], self.files.open_model_dialog,
-                                              "Run another .mlmodel or .keras file")
+                                             "Run another .mlmodel or .keras file")
         self.compare_model_action = make_action(self, "&Compare With Model…", [], self.files.compare_model_dialog,
-                                                 "Show a second model's answers beside the chosen one")
+                                                "Show a second model's answers beside the chosen one")
         self.quit_action = make_action(self, "&Quit", [standard.Quit, "Ctrl+Q"], self.close, "Quit")
-        self.undo_action = make_action(self, "&Undo", [standard.Undo], self.session.document.undo, "Undo the last change")
-        self.redo_action = make_action(self, "&Redo", [standard.Redo], self.session.document.redo, "Redo what was undone")
+        self.undo_action = make_action(self, "&Undo", [standard.Undo], self.session.document.undo,
+                                       "Undo the last change")
+        self.redo_action = make_action(self, "&Redo", [standard.Redo], self.session.document.redo,
+                                       "Redo what was undone")
         self.clear_action = make_action(self, "&Clear", ["Ctrl+Backspace", "Delete"], self.clear,
-                                         "Empty the canvas (undoable)")
+                                        "Empty the canvas (undoable)")
         self.paste_action = make_action(self, "&Paste", [standard.Paste], self.files.paste,
-                                         "Paste an image, or a drawing's JSON or file path")
+                                        "Paste an image, or a drawing's JSON or file path")
         self.predict_action = make_action(self, "&Predict", ["Ctrl+Return", "Return"], self.predict,
-                                           "Predict the digit, as the phone's button does")
+                                          "Predict the digit, as the phone's button does")
         self.help_action = make_action(self, "&Pipelines and Engines", [standard.HelpContents], self.show_help,
-                                        "What the pipelines, engines and answers mean")
+                                       "What the pipelines, engines and answers mean")
         self.about_action = make_action(self, "&About", [], self.show_about, "Versions of the app and its parts")
         self.pipeline_actions = QActionGroup(self)
         for name in PIPELINES:
             made = make_action(self, PIPELINE_TITLES[name], [], lambda _=False, n=name: self.session.choose_pipeline(n),
-                                PIPELINE_HELP[name], checkable=True)
+                               PIPELINE_HELP[name], checkable=True)
             made.setData(name)
             self.pipeline_actions.addAction(made)
         self.engine_actions = QActionGroup(self)
         for kind in ENGINES.values():
             made = make_action(self, kind.title, [], lambda _=False, n=kind.name: self.session.models.choose_engine(n),
-                                f"Run the {kind.title} model", checkable=True)
+                               f"Run the {kind.title} model", checkable=True)
             made.setData(kind.name)
             self.engine_actions.addAction(made)
         self.compare_action = make_action(self, "Compare Both &Engines", [], self.compare_box.setChecked,
-                                           "Run both engines and flag any disagreement", checkable=True)
+                                          "Run both engines and flag any disagreement", checkable=True)
         self.compare_box.toggled.connect(self.compare_action.setChecked)
-        self.precision_action = make_action(self,
-            "Phone &Precision (float16)", [], lambda on: self.session.models.set_precision("float16" if on else "float32"),
+        self.precision_action = make_action(
+            self, "Phone &Precision (float16)", [],
+            lambda on: self.session.models.set_precision("float16" if on else "float32"),
             "Round weights and every layer's output to float16, as a phone's Neural Engine and GPU do",
             checkable=True)
 

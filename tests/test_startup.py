@@ -59,7 +59,8 @@ def test_a_screenshot_leaves_no_setting_behind_and_never_touches_dev_null(tmp_pa
     import os
     import stat
 
-    assert run_app("--engine", "keras", "--pipeline", "centred", "--screenshot", str(tmp_path / "a.png")).returncode == 0
+    keras_shot = run_app("--engine", "keras", "--pipeline", "centred", "--screenshot", str(tmp_path / "a.png"))
+    assert keras_shot.returncode == 0
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode), "the screenshot replaced /dev/null"
     assert heavy_modules_of_a_default_start(tmp_path, strokes_file) == "[]"  # Core ML again, not Keras
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.recipe.skeleton import fit_in_box
 from model.runtime.strokes import Stroke
 
 BASELINE = 24.0
@@ -68,7 +69,8 @@ class Hand:
 def d(hand: Hand) -> list[Stroke]:
     right = hand.width
     start = -np.pi / 2 + hand.uniform(0.3, 0.9)  # from near the stem's top, round the bowl the other way
-    bowl = _arc(right / 2, BASELINE - hand.h / 2, right / 2, hand.h / 2, start, start - 2 * np.pi * hand.uniform(0.8, 1.0))
+    bowl = _arc(right / 2, BASELINE - hand.h / 2, right / 2, hand.h / 2, start,
+                start - 2 * np.pi * hand.uniform(0.8, 1.0))
     stem_top = BASELINE - hand.ascender
     if hand.rng.random() < 0.5:  # print: the bowl, then the stem
         return hand.finish([bowl, hand.stem(right, stem_top)])
@@ -160,8 +162,4 @@ WRITERS = (d, e, f, h, k, m, n, r, v, w, x)
 def written_lower_case(rng: np.random.Generator) -> list[Stroke]:
     """A lower-case letter as a person writes it, in the 28-unit box."""
     letter = WRITERS[rng.integers(len(WRITERS))]
-    strokes = [list(stroke) for stroke in letter(Hand(rng)) if stroke]
-    points = np.array([p for stroke in strokes for p in stroke])
-    low, high = points.min(axis=0), points.max(axis=0)
-    scale, centre = 24.0 / max(float((high - low).max()), 1e-6), (low + high) / 2
-    return [[tuple((np.array(p) - centre) * scale + 14.0) for p in stroke] for stroke in strokes]
+    return fit_in_box([list(stroke) for stroke in letter(Hand(rng)) if stroke])

@@ -187,9 +187,10 @@ def personalise_writers(base: str, drawings, pipeline: str, render: Callable, mn
             truth = np.array([d.label for d in rest])
             before = int((head.forward(rest_features)[0].argmax(axis=1) != truth).sum())
             after = int((personal.forward(rest_features)[0].argmax(axis=1) != truth).sum())
+            summary = result.summary()
             record = {"writer": name, "taught": len(taught), "measured": len(rest), "errors_before": before,
-                      "errors_after": after, "used": result.used, "nothing_to_learn": result.nothing_to_learn,
-                      **{key: result.summary()[key] for key in ("general_before", "general_after")}}
+                      "errors_after": after, **{key: summary[key] for key in ("used", "nothing_to_learn",
+                                                                             "general_before", "general_after")}}
             if mnist_features is not None:
                 record["mnist_test_accuracy"] = round(float(
                     (personal.forward(mnist_features)[0].argmax(axis=1) == mnist_labels).mean()), 4)

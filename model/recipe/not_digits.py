@@ -29,7 +29,7 @@ from functools import cache
 import numpy as np
 
 from model.recipe.lower_case import written_lower_case
-from model.recipe.skeleton import trace
+from model.recipe.skeleton import fit_in_box, trace
 from model.runtime.strokes import Stroke
 
 VERSION = 2  # of these drawings, in the cache's name: bump when they change
@@ -89,10 +89,7 @@ def stroke_font_letter(rng: np.random.Generator, letters: str | None = None) -> 
     character = letters[rng.integers(len(letters))]
     font = _stroke_font(STROKE_FONTS[rng.integers(len(STROKE_FONTS))])
     strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in font.strokes_for_text(character) if stroke]
-    points = np.array([p for stroke in strokes for p in stroke])
-    low, high = points.min(axis=0), points.max(axis=0)
-    scale, centre = (UNIT - 4) / max(float((high - low).max()), 1e-6), (low + high) / 2
-    return [[tuple((np.array(p) - centre) * scale + UNIT / 2) for p in stroke] for stroke in strokes]
+    return fit_in_box(strokes, UNIT)
 
 
 def glyph(rng: np.random.Generator) -> list[Stroke]:

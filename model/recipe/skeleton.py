@@ -57,3 +57,12 @@ def trace(skeleton: np.ndarray, unit: float) -> list[Stroke]:
             current = following
             walk.append(point(current))
         strokes.append(walk)
+
+
+def fit_in_box(strokes: list[Stroke], box: float = 28.0, margin: float = 2.0) -> list[Stroke]:
+    """Strokes scaled about their centre so the longer side is `box - 2 * margin`
+    units, centred in the `box`-unit square (y down)."""
+    points = np.array([p for stroke in strokes for p in stroke])
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale, centre = (box - 2 * margin) / max(float((high - low).max()), 1e-6), (low + high) / 2
+    return [[tuple((np.array(p) - centre) * scale + box / 2) for p in stroke] for stroke in strokes]

@@ -183,9 +183,11 @@ class Personalised:
 
     def summary(self) -> dict:
         return {"model": str(self.base), "taught": self.taught, "set_accuracy_before": round(self.set_before, 4),
-                "set_accuracy_after": None if self.set_after is None else round(self.set_after, 4),
+                "set_accuracy_after": _rounded(self.set_after),
                 "general_before": _rounded(self.general_before), "general_after": _rounded(self.general_after),
-                "used": self.used, "nothing_to_learn": self.nothing_to_learn, "why_not": None if self.used else self.why_not, "steps": self.steps, "seconds": round(self.seconds, 3), "update": self.rule}
+                "used": self.used, "nothing_to_learn": self.nothing_to_learn,
+                "why_not": None if self.used else self.why_not, "steps": self.steps,
+                "seconds": round(self.seconds, 3), "update": self.rule}
 
 
 def _rounded(value: float | None) -> float | None:
@@ -239,37 +241,38 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
         update.fit_features(features[chosen], labels[chosen])
         return update
 
-    # The general check's features, the cross-validation folds and the update are independent: they share
-    # the cores (numpy leaves Python's lock while it computes). Progress is told from this thread.
-    everything = np.arange(len(examples))
-    halves = np.array_split(np.arange(len(images)), 2)
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        # Nothing to learn: nothing changes, so nothing to check either.
-        general_parts = [] if nothing_to_learn else [pool.submit(fresh.features, images[half]) for half in halves]
-        final = pool.submit(lambda: fresh) if nothing_to_learn else pool.submit(learned, everything)
-        held_out = [] if nothing_to_learn else [everything % folds == fold for fold in range(folds)]
-        fold_updates = [pool.submit(learned, ~held) for held in held_out]
-        parts = [*fold_updates, final, *general_parts]
-        for done, _ in enumerate(as_completed(parts), start=1):
-            if progress is not None:
-                progress(done, len(parts))
-        update = final.result()
-        graded = known.argmax(axis=1) == labels
-        for held, fold_update in zip(held_out, fold_updates, strict=True):
-            graded[held] = fold_update.result().forward(features[held])[0].argmax(axis=1) == labels[held]
-
     def accuracy(of: Update, inputs: np.ndarray, truth: np.ndarray) -> float:
         return float((of.forward(inputs)[0].argmax(axis=1) == truth).mean())
 
-    general_before = general_after = None
-    if general_parts:
+    graded = known.argmax(axis=1) == labels
+    if nothing_to_learn:  # nothing changes, so there is nothing to check either
+        update, general_before, general_after = fresh, None, None
+        if progress is not None:
+            progress(1, 1)
+    else:
+        # The general check's features, the cross-validation folds and the update are independent: they share
+        # the cores (numpy leaves Python's lock while it computes). Progress is told from this thread.
+        everything = np.arange(len(examples))
+        held_out = [everything % folds == fold for fold in range(folds)]
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            general_parts = [pool.submit(fresh.features, images[half])
+                             for half in np.array_split(np.arange(len(images)), 2)]
+            final = pool.submit(learned, everything)
+            fold_updates = [pool.submit(learned, ~held) for held in held_out]
+            parts = [*fold_updates, final, *general_parts]
+            for done, _ in enumerate(as_completed(parts), start=1):
+                if progress is not None:
+                    progress(done, len(parts))
+        update = final.result()
+        for held, fold_update in zip(held_out, fold_updates, strict=True):
+            graded[held] = fold_update.result().forward(features[held])[0].argmax(axis=1) == labels[held]
         general_features = np.concatenate([part.result() for part in general_parts])
-        general_before, general_after = accuracy(fresh, general_features, general_labels), accuracy(
-            update, general_features, general_labels)
+        general_before, general_after = (accuracy(fresh, general_features, general_labels),
+                                         accuracy(update, general_features, general_labels))
     spec = update.updated_spec()
-    return Personalised(Path(base), len(examples), accuracy(fresh, features, labels),
-                        float(graded.mean()) if folds or nothing_to_learn else None, general_before, general_after, update.steps,
-                        time.monotonic() - started, spec,
+    set_after = float(graded.mean()) if folds or nothing_to_learn else None
+    return Personalised(Path(base), len(examples), accuracy(fresh, features, labels), set_after, general_before,
+                        general_after, update.steps, time.monotonic() - started, spec,
                         {"optimizer": update.rule.optimizer, "learning_rate": update.rule.learning_rate,
                          "batch_size": update.rule.batch_size, "epochs": update.rule.epochs,
                          "momentum": update.rule.momentum, "layers": list(update.rule.layers),
