@@ -64,6 +64,10 @@ def parse_args(argv=None):
                         help="real-handwriting inputs per epoch, as a multiple of the MNIST images")
     parser.add_argument("--held-out-handwriting", help="real digits by other writers, measured after training "
                         "(e.g. build/handwriting/pendigits-test.jsonl.gz)")
+    parser.add_argument("--doodles", help="real drawings that are no digit to train on (stroke file without labels, "
+                        "e.g. build/doodles/quickdraw-train.jsonl.gz from scripts/convert_quickdraw.py)")
+    parser.add_argument("--doodle-ratio", type=positive_float, default=defaults.doodle_ratio,
+                        help="real doodles per epoch, as a multiple of the MNIST images")
     parser.add_argument("--start-from", help="a trained .keras of the same network to fine-tune (e.g. the shipped "
                         "model) instead of starting from random weights")
     parser.add_argument("--min-accuracy", type=float, default=defaults.min_accuracy,
@@ -82,7 +86,7 @@ def main(argv=None) -> int:
     check_writable_file(out, "--out", megabytes=20)
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
     for option, path in (("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting),
-                         ("--start-from", args.start_from)):
+                         ("--doodles", args.doodles), ("--start-from", args.start_from)):
         if path and not Path(path).is_file():
             return fail(f"{option} {path}: no such file")
     from model.recipe.training import Recipe
@@ -92,7 +96,8 @@ def main(argv=None) -> int:
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,
                     not_digit_ratio=args.not_digit_ratio, handwriting=args.handwriting,
                     handwriting_copies=args.handwriting_copies, handwriting_ratio=args.handwriting_ratio,
-                    held_out_handwriting=args.held_out_handwriting, min_accuracy=args.min_accuracy,
+                    held_out_handwriting=args.held_out_handwriting, doodles=args.doodles,
+                    doodle_ratio=args.doodle_ratio, min_accuracy=args.min_accuracy,
                     start_from=args.start_from)
 
     def work() -> int:

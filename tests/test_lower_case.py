@@ -33,5 +33,25 @@ def test_letters_come_in_print_and_joined_hands_and_every_letter_is_drawn():
     hands = [Hand(rng) for _ in range(400)]
     assert 0.25 < np.mean([hand.joined for hand in hands]) < 0.55
     stroke_counts = {writer.__name__: {len(writer(Hand(rng))) for _ in range(60)} for writer in WRITERS}
-    assert set(stroke_counts) == set("defhkmnrvwx")
+    assert set(stroke_counts) == set("defhkmnprtvwxy")
     assert stroke_counts["d"] == {1, 2} and stroke_counts["h"] == {1, 2}  # in one stroke or two
+
+
+@pytest.mark.parametrize("letter", [lower_case.p, lower_case.y])
+def test_a_descender_reaches_below_the_baseline(letter):
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        hand = Hand(rng)
+        points = np.array([p for stroke in letter(hand) for p in stroke])
+        assert points[:, 1].max() > lower_case.BASELINE + 0.4 * hand.h
+
+
+def test_a_t_has_its_bar_across_its_stem_near_the_x_height():
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        hand = Hand(rng)
+        hand.joined = False
+        stem, bar = lower_case.t(hand)
+        (left, bar_y), (right, _) = bar
+        assert left < stem[0][0] < right and abs(bar_y - hand.top) <= 1.5
+        assert min(y for _, y in stem) < hand.top - 2  # the stem rises above its bar

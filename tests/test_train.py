@@ -11,13 +11,17 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     handwriting = tmp_path / "ones.jsonl"  # real handwriting's stand-in: strokes with labels
     handwriting.write_text("".join(json.dumps({"label": 1, "strokes": [[[180 + i, 60], [175, 320 - i]]]}) + "\n"
                                    for i in range(20)))
+    doodles = tmp_path / "doodles.jsonl"  # real doodles' stand-in: unlabelled zigzags
+    doodles.write_text("".join(json.dumps({"strokes": [[[60, 100 + i], [300, 150], [60, 200], [300, 250 - i]]]})
+                               + "\n" for i in range(12)))
     result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
                         "--limit", "600", "--batch-size", "32", "--synthetic-copies", "1", "--not-digits", "150",
                         "--workers", "1", "--members", "2", "--handwriting", str(handwriting), "--handwriting-copies", "2",
-                        "--held-out-handwriting", str(handwriting), "--cache", str(tmp_path / "cache"))
+                        "--held-out-handwriting", str(handwriting), "--doodles", str(doodles),
+                        "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "drawn 600/600" in result.stdout  # progress is visible
-    assert "real handwriting (20 digits), copy 2/2" in result.stdout
+    assert "real handwriting (20 digits), copy 2/2" in result.stdout and "real doodles (12), copy 1/1" in result.stdout
 
     from model.runtime.keras_model import load_keras_model
 
@@ -37,7 +41,7 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     assert 0 < history["not_a_digit_below"] < 1
     assert set(history["held_out"]["handwriting_accuracy"]) == {"phone", "centred"}
     assert out.with_suffix(".curves.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "ones.jsonl", "small.curves.png",
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "doodles.jsonl", "ones.jsonl", "small.curves.png",
                                                          "small.history.json", "small.keras"]
 
 
@@ -171,12 +175,27 @@ def test_targets_are_one_hot_even_for_no_digits_and_split_for_a_one_that_is_a_se
 def test_each_epoch_mixes_mnist_phone_like_digits_real_handwriting_and_no_digits():
     from model.recipe.training import NO_DIGIT_LABEL, MixedEpochs, TrainingSet
 
-    labels = np.array([1] * 50 + [2] * 30 + [NO_DIGIT_LABEL] * 40)
-    handwritten = np.array([False] * 50 + [True] * 30 + [False] * 40)
-    pool = TrainingSet(np.zeros((120, 28, 28), np.float32), labels, handwritten)
+    labels = np.array([1] * 50 + [2] * 30 + [NO_DIGIT_LABEL] * 40 + [NO_DIGIT_LABEL] * 20)
+    handwritten = np.array([False] * 50 + [True] * 30 + [False] * 40 + [True] * 20)
+    images = np.zeros((140, 28, 28), np.float32)
+    images[120:] = 0.5  # the real doodles, told apart by their pixels
+    pool = TrainingSet(images, labels, handwritten)
     epochs = MixedEpochs(np.zeros((10, 28, 28), np.float32), np.zeros(10, np.int64), pool, batch_size=16, seed=0,
-                         digits_per_epoch=20, not_digits_per_epoch=15, handwriting_per_epoch=12)
+                         digits_per_epoch=20, not_digits_per_epoch=15, handwriting_per_epoch=12, doodles_per_epoch=7)
     taken = epochs.targets.argmax(axis=1)
-    assert len(epochs.images) == 10 + 20 + 12 + 15
-    assert (taken == 0).sum() - 15 == 10  # MNIST's zeros, and the no-digits' even targets argmax to 0
+    assert len(epochs.images) == 10 + 20 + 12 + 15 + 7
+    assert (taken == 0).sum() - 15 - 7 == 10  # MNIST's zeros, and the no-digits' even targets argmax to 0
     assert (taken == 1).sum() == 20 and (taken == 2).sum() == 12
+    assert (epochs.images.reshape(len(epochs.images), -1).max(axis=1) == 0.5).sum() == 7
+
+
+def test_a_doodle_file_with_a_digit_in_it_is_refused_naming_its_line(tmp_path, mnist_npz):
+    doodles = tmp_path / "doodles.jsonl"
+    doodles.write_text(json.dumps({"strokes": [[[10, 10], [300, 300]]]}) + "\n"
+                       + json.dumps({"label": 4, "strokes": [[[10, 10], [300, 30]]]}) + "\n")
+    out = tmp_path / "m.keras"
+    result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--limit", "500",
+                        "--doodles", str(doodles), "--cache", str(tmp_path / "cache"))
+    assert result.returncode == 2
+    assert f"{doodles}:2: labelled 4, but doodles are drawings that are no digit" in result.stderr
+    assert "drawn" not in result.stdout and not out.exists()

@@ -3,7 +3,8 @@
 A stroke font has one `h`; people have many: the stem tall or short, the hump
 round or pointed, closed to the stem or open, the whole in print or joined
 with a lead-in and a tail. These are the letters of people's lower case that
-get read as digits (`d` as 2, `h` as 6, `e` as 0 or 8, `r` as 5), drawn with
+get read as digits (`d` as 2, `h` as 6, `e` as 0 or 8, `r` as 5) and the
+other lower case no one writes like a digit, drawn with
 their proportions drawn at random: x-height, ascender, width, how far a bowl
 closes, where a hump leaves its stem.
 
@@ -155,8 +156,42 @@ def x(hand: Hand) -> list[Stroke]:
     return [[(0.0, hand.top), (hand.width, BASELINE)], [(hand.width + lean, hand.top), (lean, BASELINE)]]
 
 
-# Not a, c, u: an open 0 or 9, a 4 with a round bottom are written like them.
-WRITERS = (d, e, f, h, k, m, n, r, v, w, x)
+def t(hand: Hand) -> list[Stroke]:
+    top = BASELINE - hand.h * hand.uniform(1.3, 1.9)
+    stem = hand.stem(0.0, top)
+    if hand.rng.random() < 0.7:  # the foot turns right
+        curl = hand.width * hand.uniform(0.3, 0.6)
+        stem = stem[:-1] + _arc(curl, BASELINE - curl, curl, curl, np.pi, np.pi * hand.uniform(0.35, 0.6))
+    bar_y = hand.top + hand.uniform(-1.0, 1.5)
+    bar = [(-hand.width * hand.uniform(0.25, 0.5), bar_y), (hand.width * hand.uniform(0.3, 0.6), bar_y)]
+    return hand.finish([stem, bar])
+
+
+def p(hand: Hand) -> list[Stroke]:
+    bottom = BASELINE + hand.h * hand.uniform(0.5, 0.9)
+    stem = hand.stem(0.0, hand.top + hand.uniform(-1.0, 1.0))
+    stem[-1] = (stem[-1][0], bottom)
+    ry = hand.h / 2
+    bowl = _arc(hand.width / 2, hand.top + ry, hand.width / 2, ry, np.pi * hand.uniform(1.0, 1.2),
+                np.pi * hand.uniform(2.8, 3.05))
+    if hand.rng.random() < 0.5:  # one stroke: down the stem, back up, round the bowl
+        return hand.finish([stem + [(0.0, hand.top + ry * 0.3)] + bowl])
+    return hand.finish([stem, bowl])
+
+
+def y(hand: Hand) -> list[Stroke]:
+    bottom = BASELINE + hand.h * hand.uniform(0.6, 1.0)
+    join = (hand.width * hand.uniform(0.4, 0.6), BASELINE)
+    left = [(0.0, hand.top), join]
+    right = [(hand.width, hand.top + hand.uniform(-1.0, 1.0)), (join[0] - hand.width * hand.uniform(0.1, 0.4), bottom)]
+    if hand.rng.random() < 0.4:  # the tail hooks back to the left
+        right.append((right[-1][0] - hand.width * hand.uniform(0.2, 0.4), bottom - hand.h * hand.uniform(0.1, 0.3)))
+    return [left, right]  # no lead-in: joined, a y's first arm becomes a 7's bar
+
+
+# Not a, c, u: an open 0 or 9, a 4 with a round bottom are written like them;
+# nor g, q (9), s (5), z (2), b (6), l, i, j (1), o (0).
+WRITERS = (d, e, f, h, k, m, n, p, r, t, v, w, x, y)
 
 
 def written_lower_case(rng: np.random.Generator) -> list[Stroke]:

@@ -53,6 +53,8 @@ class Recipe:
     handwriting_copies: int = 4  # hand-drawn placements of each real digit
     handwriting_ratio: float = 0.4  # of them per epoch, as a multiple of the MNIST images
     held_out_handwriting: str | None = None  # real digits by other writers, measured only (pendigits-test)
+    doodles: str | None = None  # real doodles that are no digit (stroke file), e.g. quickdraw-train
+    doodle_ratio: float = 0.2  # of them per epoch (one placement each), as a multiple of the MNIST images
     min_accuracy: float = 0.5  # on the held-out MNIST test set, or nothing is saved
     start_from: str | None = None  # a trained .keras of the same network: fine-tune it instead of starting afresh
 
@@ -63,7 +65,7 @@ class TrainingSet:
     drawings that are no digit)."""
     images: np.ndarray  # (N, 28, 28) float32 in [0, 1]
     labels: np.ndarray  # (N,) int64
-    handwritten: np.ndarray | None = None  # (N,) bool: drawn from real handwriting, not MNIST
+    handwritten: np.ndarray | None = None  # (N,) bool: drawn by people (real digits, real doodles), not generated
 
     def __post_init__(self):
         if self.handwritten is None:
@@ -130,6 +132,12 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
         add_copies(f"real handwriting ({len(drawings)} digits)", recipe.handwriting_copies,
                    f"handwriting-{real_key}-copy{{copy}}-{version}.npz", recipe.seed * 1_000_003 + 555_000_000,
                    strokes, real_labels, True)
+    if recipe.doodles:
+        strokes = read_doodles(recipe.doodles)
+        no_digit = np.full(len(strokes), NO_DIGIT_LABEL, np.int64)
+        doodles_key = hashlib.sha256(json.dumps(strokes).encode()).hexdigest()[:12]
+        add_copies(f"real doodles ({len(strokes)})", 1, f"doodles-{doodles_key}-copy{{copy}}-{version}.npz",
+                   recipe.seed * 1_000_003 + 777_000_000, strokes, no_digit, True)
     if recipe.not_digits:
         log(f"drawings that are no digit ({recipe.not_digits}):")
         seed = recipe.seed * 1_000_003 + 999_983_000
@@ -144,6 +152,19 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
     return TrainingSet(np.concatenate([images for images, _, _ in parts]),
                        np.concatenate([labels for _, labels, _ in parts]).astype(np.int64),
                        np.concatenate([np.full(len(labels), real) for _, labels, real in parts]))
+
+
+def read_doodles(path: str) -> list[list]:
+    """The strokes of real drawings that are no digit, on the phone canvas; a
+    file with a labelled drawing (a digit) is refused."""
+    from model.runtime.strokes import read_drawings
+
+    doodles = read_drawings(path)
+    labelled = next((d for d in doodles if d.label is not None), None)
+    if labelled is not None:
+        raise TrainingError(f"{path}:{labelled.line}: labelled {labelled.label}, but doodles are drawings that "
+                            "are no digit")
+    return [d.on_phone_canvas() for d in doodles]
 
 
 def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
@@ -173,10 +194,12 @@ def targets(labels: np.ndarray) -> np.ndarray:
 
 class MixedEpochs(keras.utils.PyDataset):
     """Each epoch: every MNIST image (randomly shifted a little), plus phone-like
-    digits and drawings that are no digit drawn at random from their pools."""
+    digits, real digits, generated drawings that are no digit and real doodles,
+    drawn at random from their pools."""
 
     def __init__(self, mnist_images, mnist_labels, phone_like: TrainingSet, batch_size: int, seed: int,
-                 digits_per_epoch: int, not_digits_per_epoch: int, handwriting_per_epoch: int = 0):
+                 digits_per_epoch: int, not_digits_per_epoch: int, handwriting_per_epoch: int = 0,
+                 doodles_per_epoch: int = 0):
         super().__init__()
         self.mnist_images, self.mnist_labels = mnist_images, mnist_labels
         self.batch_size = batch_size
@@ -184,17 +207,20 @@ class MixedEpochs(keras.utils.PyDataset):
         is_digit = phone_like.labels != NO_DIGIT_LABEL
         self.digit_pool = np.flatnonzero(is_digit & ~phone_like.handwritten)
         self.handwriting_pool = np.flatnonzero(is_digit & phone_like.handwritten)
-        self.not_digit_pool = np.flatnonzero(~is_digit)
+        self.not_digit_pool = np.flatnonzero(~is_digit & ~phone_like.handwritten)
+        self.doodle_pool = np.flatnonzero(~is_digit & phone_like.handwritten)
         self.phone_like = phone_like
         self.digits_per_epoch = min(len(self.digit_pool), digits_per_epoch)
         self.handwriting_per_epoch = min(len(self.handwriting_pool), handwriting_per_epoch)
         self.not_digits_per_epoch = min(len(self.not_digit_pool), not_digits_per_epoch)
+        self.doodles_per_epoch = min(len(self.doodle_pool), doodles_per_epoch)
         self.on_epoch_end()
 
     def on_epoch_end(self) -> None:
         chosen = np.concatenate([self.rng.choice(self.digit_pool, self.digits_per_epoch, replace=False),
                                  self.rng.choice(self.handwriting_pool, self.handwriting_per_epoch, replace=False),
-                                 self.rng.choice(self.not_digit_pool, self.not_digits_per_epoch, replace=False)])
+                                 self.rng.choice(self.not_digit_pool, self.not_digits_per_epoch, replace=False),
+                                 self.rng.choice(self.doodle_pool, self.doodles_per_epoch, replace=False)])
         images = np.concatenate([random_shift(self.mnist_images, self.rng), self.phone_like.images[chosen]])
         labels = np.concatenate([self.mnist_labels, self.phone_like.labels[chosen]])
         order = self.rng.permutation(len(images))
@@ -298,7 +324,8 @@ def train_member(member: int, train_images, train_labels, phone_like: TrainingSe
                                 recipe.batch_size, seed,
                                 digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
                                 not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)),
-                                handwriting_per_epoch=round(recipe.handwriting_ratio * len(train_images)))
+                                handwriting_per_epoch=round(recipe.handwriting_ratio * len(train_images)),
+                                doodles_per_epoch=round(recipe.doodle_ratio * len(train_images)))
     if recipe.start_from:
         from model.runtime.keras_model import load_keras_model
 
@@ -333,6 +360,8 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
     test_images = mnist.x_test.astype(np.float32) / 255.0
     test_labels = mnist.y_test.astype(np.int64)
     log(f"MNIST: {len(train_images)} training and {len(test_images)} test images")
+    if recipe.doodles:
+        read_doodles(recipe.doodles)  # a wrong file is refused now, not after the drawing
 
     phone_like = phone_like_training_set(train_images, train_labels, recipe, render, workers, cache, log)
     started = time.monotonic()
