@@ -13,16 +13,16 @@ from model.runtime.engines import load_engine
 from model.runtime.pipelines import to_model_input
 from model.runtime.verdict import not_a_digit_mask
 
-MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9957
-# Measured for the shipped .mlmodel, run 8 (scripts/evaluate.py --json).
-STROKES_MEASURED = {"phone": 0.9838, "centred": 0.9888}
-DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0081, "centred": 0.0031}  # on the shared sample
-NOT_DIGITS_CAUGHT = {"phone": 0.9660, "centred": 0.9785}  # generated, seed 2026 (the run-8 generator)
+MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9954
+# Measured for the shipped .mlmodel, run 10 (scripts/evaluate.py --json).
+STROKES_MEASURED = {"phone": 0.9826, "centred": 0.9869}
+DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0093, "centred": 0.0081}  # on the shared sample
+NOT_DIGITS_CAUGHT = {"phone": 0.9695, "centred": 0.9795}  # generated, seed 2026 (the run-9 generator)
 # Stroke-font letters of the half runs 5 and 6 never drew (make_not_digits.py --kind held-out-letters); trained on
 # from run 7, so a check that they stay caught.
-HELD_OUT_LETTERS_CAUGHT = {"phone": 0.9750, "centred": 0.9845}
+HELD_OUT_LETTERS_CAUGHT = {"phone": 0.9830, "centred": 0.9900}
 # Real letters by the sample's writers (unipen_letters_sample.jsonl.gz), measured only.
-REAL_LETTERS_CAUGHT = {"phone": 0.9002, "centred": 0.9097}
+REAL_LETTERS_CAUGHT = {"phone": 0.9267, "centred": 0.9222}
 MARGIN = 0.005
 
 
