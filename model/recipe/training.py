@@ -96,9 +96,11 @@ def cached_synthesis(cache: Path, name: str, expected: int, make: Callable[[], d
 
 
 def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Recipe, render, workers: int,
-                            cache: Path, log: Callable[[str], None] = print) -> TrainingSet:
+                            cache: Path, log: Callable[[str], None] = print,
+                            doodles: list | None = None) -> TrainingSet:
     """`synthetic_copies` hand-drawn placements of every MNIST image and
-    `not_digits` drawings that are no digit, each through both pipelines."""
+    `not_digits` drawings that are no digit (and one placement of each real
+    doodle, strokes from read_doodles), each through both pipelines."""
     key = hashlib.sha256(images.tobytes() + labels.tobytes()).hexdigest()[:12]
     started = time.monotonic()
 
@@ -132,12 +134,11 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
         add_copies(f"real handwriting ({len(drawings)} digits)", recipe.handwriting_copies,
                    f"handwriting-{real_key}-copy{{copy}}-{version}.npz", recipe.seed * 1_000_003 + 555_000_000,
                    strokes, real_labels, True)
-    if recipe.doodles:
-        strokes = read_doodles(recipe.doodles)
-        no_digit = np.full(len(strokes), NO_DIGIT_LABEL, np.int64)
-        doodles_key = hashlib.sha256(json.dumps(strokes).encode()).hexdigest()[:12]
-        add_copies(f"real doodles ({len(strokes)})", 1, f"doodles-{doodles_key}-copy{{copy}}-{version}.npz",
-                   recipe.seed * 1_000_003 + 777_000_000, strokes, no_digit, True)
+    if doodles:
+        no_digit = np.full(len(doodles), NO_DIGIT_LABEL, np.int64)
+        doodles_key = hashlib.sha256(json.dumps(doodles).encode()).hexdigest()[:12]
+        add_copies(f"real doodles ({len(doodles)})", 1, f"doodles-{doodles_key}-copy{{copy}}-{version}.npz",
+                   recipe.seed * 1_000_003 + 777_000_000, doodles, no_digit, True)
     if recipe.not_digits:
         log(f"drawings that are no digit ({recipe.not_digits}):")
         seed = recipe.seed * 1_000_003 + 999_983_000
@@ -360,10 +361,9 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
     test_images = mnist.x_test.astype(np.float32) / 255.0
     test_labels = mnist.y_test.astype(np.int64)
     log(f"MNIST: {len(train_images)} training and {len(test_images)} test images")
-    if recipe.doodles:
-        read_doodles(recipe.doodles)  # a wrong file is refused now, not after the drawing
-
-    phone_like = phone_like_training_set(train_images, train_labels, recipe, render, workers, cache, log)
+    # Read before any drawing, so that a wrong file is refused at once.
+    doodles = read_doodles(recipe.doodles) if recipe.doodles else None
+    phone_like = phone_like_training_set(train_images, train_labels, recipe, render, workers, cache, log, doodles)
     started = time.monotonic()
     members, histories = [], []
     for member in range(recipe.members):
