@@ -30,16 +30,13 @@ DEFAULT_OUT = "build/keras_mnist_cnn.keras"
 
 
 def parse_args(argv=None):
-    # Imported here, not at the top: synthesis workers re-import this script,
-    # and must not load TensorFlow.
-    from model.recipe.network import NETWORKS
-    from model.recipe.training import Recipe
+    from model.recipe.recipe import NETWORK_NAMES, Recipe
 
     defaults = Recipe()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"model file to write (.keras; default {DEFAULT_OUT})")
-    parser.add_argument("--network", choices=tuple(NETWORKS), default=defaults.network,
+    parser.add_argument("--network", choices=NETWORK_NAMES, default=defaults.network,
                         help="mnist_cnn: the phone's 2017 network; vgg4: four convolutions, fewer weights")
     parser.add_argument("--members", type=positive_int, default=defaults.members,
                         help="networks trained from different seeds and shipped as one model averaging them")
@@ -89,7 +86,7 @@ def main(argv=None) -> int:
                          ("--doodles", args.doodles), ("--start-from", args.start_from)):
         if path and not Path(path).is_file():
             return fail(f"{option} {path}: no such file")
-    from model.recipe.training import Recipe
+    from model.recipe.recipe import Recipe
 
     recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,

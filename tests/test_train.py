@@ -97,6 +97,28 @@ def test_bad_options_are_one_line_errors(tmp_path, capsys, option, value):
     assert not (tmp_path / "m.keras").exists()
 
 
+def test_help_and_option_errors_answer_without_loading_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    check = ("import runpy, sys\n"
+             "sys.argv = ['train.py', '--epochs', '0']\n"
+             "try:\n    runpy.run_path('scripts/train.py', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "--epochs" in result.stderr and result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_recipe_names_every_network_it_can_build():
+    from model.recipe.network import NETWORKS
+    from model.recipe.recipe import DEFAULT_NETWORK, NETWORK_NAMES
+
+    assert tuple(NETWORKS) == NETWORK_NAMES and DEFAULT_NETWORK in NETWORKS
+
+
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(tmp_path):
     folder = tmp_path / "folder.keras"
     folder.mkdir()

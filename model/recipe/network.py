@@ -15,6 +15,7 @@ import numpy as np
 from keras import layers
 
 from model.contract import INPUT_SHAPE, NUM_CLASSES
+from model.recipe.recipe import DEFAULT_NETWORK, NETWORK_NAMES
 
 BN_MOMENTUM = 0.9  # Keras' 0.99 leaves the statistics unsettled after a short run
 
@@ -63,7 +64,7 @@ def vgg4() -> keras.Model:
 
 
 NETWORKS = {"mnist_cnn": mnist_cnn, "vgg4": vgg4}
-DEFAULT_NETWORK = "vgg4"
+assert tuple(NETWORKS) == NETWORK_NAMES
 
 
 def build_model(network: str = DEFAULT_NETWORK) -> keras.Model:

@@ -1,0 +1,33 @@
+"""What a training run is made of: the options `scripts/train.py` takes and
+`.history.json` records. Kept free of TensorFlow so `train.py --help` and the
+checks of its options answer at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NETWORK_NAMES = ("mnist_cnn", "vgg4")  # model.recipe.network.NETWORKS builds each
+DEFAULT_NETWORK = "vgg4"
+
+
+@dataclass
+class Recipe:
+    network: str = DEFAULT_NETWORK  # model.recipe.network.NETWORKS
+    members: int = 1  # networks trained from different seeds, saved as one model averaging them
+    epochs: int = 16  # of each member
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    seed: int = 1
+    limit: int | None = None  # train on the first N MNIST images only (quick runs)
+    synthetic_copies: int = 3  # phone-like drawings of each MNIST image
+    phone_ratio: float = 1.5  # phone-like inputs per epoch, as a multiple of the MNIST images
+    not_digits: int = 60000  # drawings that are no digit in the pool (0: none)
+    not_digit_ratio: float = 1.0  # of them per epoch, as a multiple of the MNIST images
+    handwriting: str | None = None  # real digits (stroke file) by writers outside UNIPEN, e.g. pendigits-train
+    handwriting_copies: int = 4  # hand-drawn placements of each real digit
+    handwriting_ratio: float = 0.4  # of them per epoch, as a multiple of the MNIST images
+    held_out_handwriting: str | None = None  # real digits by other writers, measured only (pendigits-test)
+    doodles: str | None = None  # real doodles that are no digit (stroke file), e.g. quickdraw-train
+    doodle_ratio: float = 0.2  # of them per epoch (one placement each), as a multiple of the MNIST images
+    min_accuracy: float = 0.5  # on the held-out MNIST test set, or nothing is saved
+    start_from: str | None = None  # a trained .keras of the same network: fine-tune it instead of starting afresh
