@@ -55,3 +55,31 @@ def test_a_t_has_its_bar_across_its_stem_near_the_x_height():
         (left, bar_y), (right, _) = bar
         assert left < stem[0][0] < right and abs(bar_y - hand.top) <= 1.5
         assert min(y for _, y in stem) < hand.top - 2  # the stem rises above its bar
+
+
+@pytest.mark.parametrize("letter", [lower_case.h, lower_case.k, lower_case.f])
+def test_a_looped_ascender_goes_up_beside_its_stem_and_comes_down_it(letter):
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        hand = Hand(rng)
+        hand.joined, hand.loops_ascenders = True, True
+        stroke = np.array(letter(hand)[0])
+        top = int(stroke[:, 1].argmin())
+        rising, falling = stroke[:top + 1], stroke[top:]
+        assert rising[-1, 1] < hand.top - 2  # the loop reaches above the x-height
+        stem_x = falling[falling[:, 1] >= lower_case.BASELINE - 0.5][0, 0]  # where the way down meets the line
+        lead_in_end = 2  # finish() joins a lead-in of two points to the front
+        assert (rising[lead_in_end:, 0] > stem_x).all()  # up on the right of the stem, then down it
+
+
+def test_joined_es_come_with_and_without_a_bar():
+    rng = np.random.default_rng(6)
+    with_bar = []
+    for _ in range(300):
+        hand = Hand(rng)
+        if not hand.joined:
+            continue
+        points = np.array(lower_case.e(hand)[0])
+        steps = np.diff(points, axis=0)
+        with_bar.append(bool(((np.abs(steps[:, 1]) <= 1.0) & (steps[:, 0] > 0.5 * hand.width)).any()))
+    assert 0.2 < np.mean(with_bar) < 0.7

@@ -17,7 +17,7 @@ MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9954
 # Measured for the shipped .mlmodel, run 10 (scripts/evaluate.py --json).
 STROKES_MEASURED = {"phone": 0.9826, "centred": 0.9869}
 DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0093, "centred": 0.0081}  # on the shared sample
-NOT_DIGITS_CAUGHT = {"phone": 0.9695, "centred": 0.9795}  # generated, seed 2026 (the run-9 generator)
+NOT_DIGITS_CAUGHT = {"phone": 0.9735, "centred": 0.9825}  # generated, seed 2026 (kinds 4: looped ascenders)
 # Stroke-font letters of the half runs 5 and 6 never drew (make_not_digits.py --kind held-out-letters); trained on
 # from run 7, so a check that they stay caught.
 HELD_OUT_LETTERS_CAUGHT = {"phone": 0.9830, "centred": 0.9900}

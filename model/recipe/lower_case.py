@@ -6,7 +6,9 @@ with a lead-in and a tail. These are the letters of people's lower case that
 get read as digits (`d` as 2, `h` as 6, `e` as 0 or 8, `r` as 5) and the
 other lower case no one writes like a digit, drawn with
 their proportions drawn at random: x-height, ascender, width, how far a bowl
-closes, where a hump leaves its stem.
+closes, where a hump leaves its stem. Joined hands loop the ascenders of h,
+k and f (f below the line too) and often write e without a bar: a rising
+entry closing a slanted loop.
 
 Units as in not_digits: a 28-unit box, y down; placement, warp, slant and
 pen sampling come afterwards (synthesis.hand_drawn), as for every drawing.
@@ -41,12 +43,25 @@ class Hand:
         self.width = self.h * rng.uniform(0.55, 1.1)
         self.top = BASELINE - self.h
         self.joined = rng.random() < 0.4  # cursive: a lead-in and a tail
+        self.loops_ascenders = rng.random() < 0.6  # when joined: h, k and f go up and loop back down
+
+    @property
+    def looped(self) -> bool:
+        return self.joined and self.loops_ascenders
 
     def uniform(self, low: float, high: float) -> float:
         return float(self.rng.uniform(low, high))
 
     def stem(self, x: float, top: float) -> Stroke:
         return [(x + self.uniform(-0.8, 0.8), top), (x, BASELINE)]
+
+    def looped_stem(self, x: float, top: float, bottom: float = BASELINE) -> Stroke:
+        """A cursive ascender: up to the right of the stem, over a narrow loop
+        and straight down the stem to `bottom`."""
+        loop = self.width * self.uniform(0.2, 0.45)
+        radius = loop * self.uniform(0.8, 1.6)
+        up_from = (x + loop * self.uniform(0.6, 1.3), BASELINE - self.h * self.uniform(0.0, 0.4))
+        return [up_from] + _arc(x + loop / 2, top + radius, loop / 2, radius, 0.0, -np.pi) + [(x, bottom)]
 
     def hump(self, x: float, width: float, leave: float) -> Stroke:
         """From the stem at height `leave` (a fraction of the x-height) over an
@@ -79,6 +94,9 @@ def d(hand: Hand) -> list[Stroke]:
 
 
 def h(hand: Hand) -> list[Stroke]:
+    if hand.looped:
+        return hand.finish([hand.looped_stem(0.0, BASELINE - hand.ascender)
+                            + hand.hump(0.0, hand.width, hand.uniform(0.3, 0.95))])
     stem = hand.stem(0.0, BASELINE - hand.ascender)
     hump = hand.hump(0.0, hand.width, hand.uniform(0.3, 0.95))
     if hand.rng.random() < 0.5:
@@ -110,6 +128,11 @@ def r(hand: Hand) -> list[Stroke]:
 
 
 def e(hand: Hand) -> list[Stroke]:
+    if hand.joined and hand.rng.random() < 0.6:  # cursive: no bar, a rising entry closes a slanted loop
+        ry = hand.h * hand.uniform(0.4, 0.5)
+        loop = _arc(hand.width * 0.5, BASELINE - ry, hand.width * hand.uniform(0.4, 0.6), ry,
+                    -np.pi * hand.uniform(0.1, 0.25), -2 * np.pi + hand.uniform(0.4, 1.0))
+        return hand.finish([[(0.0, BASELINE - hand.h * hand.uniform(0.1, 0.3))] + loop])
     middle = BASELINE - hand.h * hand.uniform(0.4, 0.6)
     bar = [(hand.width * hand.uniform(0.0, 0.15), middle), (hand.width, middle - hand.uniform(0.0, 1.0))]
     ry = hand.h / 2
@@ -123,6 +146,11 @@ def f(hand: Hand) -> list[Stroke]:
     hook_radius = hand.width * hand.uniform(0.25, 0.45)
     descender = hand.rng.random() < 0.3
     bottom = BASELINE + (hand.h * hand.uniform(0.4, 0.8) if descender else 0.0)
+    if hand.looped:  # cursive: looped above, and below the line a loop back up to the baseline
+        bottom = BASELINE + hand.h * hand.uniform(0.6, 1.0)
+        stroke = hand.looped_stem(x, top, bottom) + [(x + hand.width * hand.uniform(0.2, 0.4), BASELINE)]
+        return hand.finish([stroke] if hand.rng.random() < 0.5 else [stroke, [
+            (x - hand.width * hand.uniform(0.2, 0.4), hand.top), (x + hand.width * hand.uniform(0.2, 0.4), hand.top)]])
     hook = _arc(x + hook_radius, top + hook_radius, hook_radius, hook_radius, np.pi * hand.uniform(1.7, 2.0), np.pi)
     stroke = hook + [(x, bottom)]
     bar_y = hand.top + hand.uniform(-1.0, 1.0)
@@ -131,7 +159,10 @@ def f(hand: Hand) -> list[Stroke]:
 
 
 def k(hand: Hand) -> list[Stroke]:
-    stem = hand.stem(0.0, BASELINE - hand.ascender)
+    if hand.looped:
+        stem = hand.looped_stem(0.0, BASELINE - hand.ascender)
+    else:
+        stem = hand.stem(0.0, BASELINE - hand.ascender)
     waist = BASELINE - hand.h * hand.uniform(0.3, 0.6)
     arm = [(hand.width * hand.uniform(0.6, 1.0), hand.top + hand.uniform(-1.0, 1.0)), (0.0, waist),
            (hand.width * hand.uniform(0.7, 1.0), BASELINE)]

@@ -32,7 +32,7 @@ from model.recipe.lower_case import written_lower_case
 from model.recipe.skeleton import fit_in_box, trace
 from model.runtime.strokes import Stroke
 
-VERSION = 3  # of these drawings, in the cache's name: bump when they change
+VERSION = 4  # of these drawings, in the cache's name: bump when they change
 LETTERS = "ACDEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"
 SYMBOLS = "+×=#@&%$?!*<>~^{}[]πΣΩαβδλμψ€£¥§¶÷±≠√→←♪☺★✓✗"
 FONTS = ("DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono")
