@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from model.recipe.recipe import NETWORK_NAMES, Recipe
 from model.runtime.cli import (
     check_writable_file,
     check_writable_folder,
@@ -30,8 +31,6 @@ DEFAULT_OUT = "build/keras_mnist_cnn.keras"
 
 
 def parse_args(argv=None):
-    from model.recipe.recipe import NETWORK_NAMES, Recipe
-
     defaults = Recipe()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
@@ -86,8 +85,6 @@ def main(argv=None) -> int:
                          ("--doodles", args.doodles), ("--start-from", args.start_from)):
         if path and not Path(path).is_file():
             return fail(f"{option} {path}: no such file")
-    from model.recipe.recipe import Recipe
-
     recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,

@@ -97,7 +97,7 @@ def test_bad_options_are_one_line_errors(tmp_path, capsys, option, value):
     assert not (tmp_path / "m.keras").exists()
 
 
-def test_help_and_option_errors_answer_without_loading_tensorflow(tmp_path):
+def test_help_and_option_errors_answer_without_loading_tensorflow():
     import subprocess
     import sys
 

@@ -146,6 +146,7 @@ def f(hand: Hand) -> list[Stroke]:
     hook_radius = hand.width * hand.uniform(0.25, 0.45)
     descender = hand.rng.random() < 0.3
     bottom = BASELINE + (hand.h * hand.uniform(0.4, 0.8) if descender else 0.0)
+    # The looped hand draws the print form's proportions above too, unused: they keep the pool's random stream.
     if hand.looped:  # cursive: looped above, and below the line a loop back up to the baseline
         bottom = BASELINE + hand.h * hand.uniform(0.6, 1.0)
         stroke = hand.looped_stem(x, top, bottom) + [(x + hand.width * hand.uniform(0.2, 0.4), BASELINE)]

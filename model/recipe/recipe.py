@@ -12,7 +12,7 @@ DEFAULT_NETWORK = "vgg4"
 
 @dataclass
 class Recipe:
-    network: str = DEFAULT_NETWORK  # model.recipe.network.NETWORKS
+    network: str = DEFAULT_NETWORK  # one of NETWORK_NAMES
     members: int = 1  # networks trained from different seeds, saved as one model averaging them
     epochs: int = 16  # of each member
     batch_size: int = 128
