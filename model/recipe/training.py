@@ -328,9 +328,7 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
           log: Callable[[str], None] = print) -> dict:
     """The whole recipe; writes `out`, `out.history.json` and `out.curves.png`
     only if the model is sound. Returns the history record."""
-    from model.recipe.evaluation import save_curves
-    from model.recipe.network import ensemble, save_without_optimizer
-    from model.runtime.keras_model import history_path
+    from model.recipe.network import ensemble
 
     train_images, train_labels = mnist.x_train, mnist.y_train.astype(np.int64)
     if recipe.limit:
@@ -350,24 +348,64 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
         members.append(network)
         histories.append(history)
     train_seconds = time.monotonic() - started
+    log(f"trained in {train_seconds:.0f} s")
     # With --members N the networks' logits are averaged in one model; runs 3
     # and 6 found no gain on held-out data for twice the cost, so the default is one.
-    model = ensemble(members)
+    return finish(ensemble(members), mnist, recipe, out, render, workers, log,
+                  {"recipe": asdict(recipe), "histories": histories, "train_seconds": round(train_seconds, 1)})
 
+
+def merge(mnist, member_paths: list[Path], out: Path, render, workers: int,
+          held_out_handwriting: str | None = None, limit: int | None = None,
+          log: Callable[[str], None] = print) -> dict:
+    """Trained networks of one architecture, each with its own line of
+    fine-tuning, merged into one network that averages their logits; measured
+    and recorded like a trained model (its own "not a digit" threshold).
+    Writes `out`, `out.history.json` and `out.curves.png` only if it is sound."""
+    from model.recipe.network import ensemble
+    from model.runtime.keras_model import history_path, load_keras_model
+
+    members, records = [], []
+    for path in member_paths:
+        members.append(load_keras_model(path))
+        try:
+            records.append(json.loads(history_path(path).read_text()))
+        except (OSError, ValueError) as error:
+            raise TrainingError(f"{history_path(path)}: no readable training record beside {path} ({error})") from None
+        log(f"member {len(members)}: {path}")
+    try:
+        model = ensemble(members)
+    except ValueError as error:
+        raise TrainingError(f"{', '.join(map(str, member_paths))}: cannot be merged ({error})") from None
+    # The held-out drawings are those of a default run (its seed), as every trained model's are.
+    recipe = Recipe(held_out_handwriting=held_out_handwriting, limit=limit)
+    histories = [history for record in records for history in record.get("histories", [])]
+    return finish(model, mnist, recipe, out, render, workers, log,
+                  {"merged_from": [str(path) for path in member_paths],
+                   "member_recipes": [record.get("recipe") for record in records], "histories": histories})
+
+
+def finish(model: keras.Model, mnist, recipe: Recipe, out: Path, render, workers: int,
+           log: Callable[[str], None], record: dict) -> dict:
+    """Check, measure and save a trained (or merged) model with its record."""
+    from model.recipe.evaluation import save_curves
+    from model.recipe.network import save_without_optimizer
+    from model.runtime.keras_model import history_path
+
+    test_images = mnist.x_test.astype(np.float32) / 255.0
+    test_labels = mnist.y_test.astype(np.int64)
     predicted = model.predict(test_images[..., None], batch_size=500, verbose=0)
     test_accuracy = float((predicted.argmax(axis=1) == test_labels).mean()) if np.isfinite(predicted).all() else 0.0
-    log(f"MNIST test accuracy: {test_accuracy:.4f} ({train_seconds:.0f} s of training)")
-    check_sound(model, histories, test_accuracy, recipe)
+    log(f"MNIST test accuracy: {test_accuracy:.4f}")
+    check_sound(model, record["histories"], test_accuracy, recipe)
 
     held_out = held_out_figures(model, mnist, recipe, render, workers)
     log(f"held-out phone-like digits: {held_out['digits_accuracy']}; not a digit below a top probability of "
         f"{held_out['not_a_digit_below']}, which catches {held_out['not_digits_caught']} of held-out drawings "
         "that are no digit")
-    threshold = held_out["not_a_digit_below"]
-
-    record = {"recipe": asdict(recipe), "histories": histories, "mnist_test_accuracy": round(test_accuracy, 4),
-              "not_a_digit_below": threshold, "held_out": held_out, "train_seconds": round(train_seconds, 1)}
+    record = {**record, "mnist_test_accuracy": round(test_accuracy, 4),
+              "not_a_digit_below": held_out["not_a_digit_below"], "held_out": held_out}
     save_without_optimizer(model, out)
     write_text_atomic(history_path(out), json.dumps(record, indent=2) + "\n")
-    save_curves(histories, out.with_suffix(".curves.png"))
+    save_curves(record["histories"], out.with_suffix(".curves.png"))
     return record
