@@ -52,11 +52,9 @@ def main(argv=None) -> int:
 
     def work() -> int:
         from desktop_app.render import render_strokes
-        from model.recipe.data import load_mnist
         from model.recipe.training import merge
 
-        mnist = load_mnist(args.data)
-        merge(mnist, [Path(member) for member in args.members], out, render_strokes, args.workers,
+        merge(args.data, [Path(member) for member in args.members], out, render_strokes, args.workers,
               args.held_out_handwriting, args.limit, log=lambda message: print(message, flush=True))
         print(f"wrote {out}, {out.with_suffix('.history.json')}, {out.with_suffix('.curves.png')}")
         return 0

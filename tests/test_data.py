@@ -26,6 +26,19 @@ def test_environment_variable_names_the_file(monkeypatch, mnist_npz):
     assert load_mnist().x_test.shape == (10000, 28, 28)
 
 
+def test_a_failed_download_says_how_to_give_a_local_file(monkeypatch):
+    import keras
+
+    def offline():  # what Keras raises with no network and no cached copy
+        raise Exception("URL fetch failure on https://storage.googleapis.com/.../mnist.npz: None -- "
+                        "[Errno -2] Name or service not known")
+
+    monkeypatch.delenv(MNIST_ENV, raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DataError, match=rf"download failed .*Name or service.*--data PATH .*{MNIST_ENV}"):
+        load_mnist(None)
+
+
 def test_missing_file_is_named(tmp_path):
     missing = tmp_path / "nope.npz"
     with pytest.raises(DataError, match=f"{missing}: no such file"):

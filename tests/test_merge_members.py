@@ -42,12 +42,14 @@ def test_a_model_merged_with_itself_answers_what_it_answers_with_its_own_record(
     ("missing member", "no such file"),
     ("out is a member", "is one of the --members"),
     ("no record", "no readable training record"),
+    ("a Core ML member", "not a loadable Keras model"),
 ])
 def test_bad_members_are_one_line_errors_and_write_nothing(tmp_path, mnist_npz, case, expected):
     first, second = copy_of_shipped(tmp_path, "first"), copy_of_shipped(tmp_path, "second")
     out = tmp_path / "merged.keras"
     members = {"one member": [first], "missing member": [first, tmp_path / "gone.keras"],
-               "out is a member": [first, second], "no record": [first, second]}[case]
+               "out is a member": [first, second], "no record": [first, second],
+               "a Core ML member": [first, SHIPPED.with_suffix(".mlmodel")]}[case]
     if case == "out is a member":
         out = second
     if case == "no record":

@@ -44,7 +44,11 @@ def load_mnist(path: str | os.PathLike | None = None, option: str = "--data") ->
         # Import here: TensorFlow/Keras must stay off the app's start path.
         import keras
 
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        try:
+            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        except Exception as error:  # offline, a proxy, a full disk: each is the same advice
+            raise DataError(f"keras.datasets.mnist: the download failed ({error}); give {option} PATH to a local "
+                            f"mnist.npz or set {MNIST_ENV}") from None
         arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
         source = "keras.datasets.mnist"
     else:

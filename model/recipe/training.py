@@ -355,13 +355,16 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
                   {"recipe": asdict(recipe), "histories": histories, "train_seconds": round(train_seconds, 1)})
 
 
-def merge(mnist, member_paths: list[Path], out: Path, render, workers: int,
+def merge(data: str | None, member_paths: list[Path], out: Path, render, workers: int,
           held_out_handwriting: str | None = None, limit: int | None = None,
           log: Callable[[str], None] = print) -> dict:
     """Trained networks of one architecture, each with its own line of
     fine-tuning, merged into one network that averages their logits; measured
     and recorded like a trained model (its own "not a digit" threshold).
-    Writes `out`, `out.history.json` and `out.curves.png` only if it is sound."""
+    Writes `out`, `out.history.json` and `out.curves.png` only if it is sound.
+    The members are read before MNIST (`data`: a local mnist.npz, or None for
+    the Keras download), so a wrong member is refused at once."""
+    from model.recipe.data import load_mnist
     from model.recipe.network import ensemble
     from model.runtime.keras_model import history_path, load_keras_model
 
@@ -377,6 +380,7 @@ def merge(mnist, member_paths: list[Path], out: Path, render, workers: int,
         model = ensemble(members)
     except ValueError as error:
         raise TrainingError(f"{', '.join(map(str, member_paths))}: cannot be merged ({error})") from None
+    mnist = load_mnist(data)
     # The held-out drawings are those of a default run (its seed), as every trained model's are.
     recipe = Recipe(held_out_handwriting=held_out_handwriting, limit=limit)
     histories = [history for record in records for history in record.get("histories", [])]
