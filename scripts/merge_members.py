@@ -17,14 +17,14 @@ import os
 import sys
 from pathlib import Path
 
-from model.runtime.cli import check_writable_file, fail, positive_int, run_interruptibly
+from model.runtime.cli import check_writable_file, fail, keras_file, positive_int, run_interruptibly
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", nargs="+", required=True,
                         help="two or more trained .keras models of the same network, each with its .history.json")
-    parser.add_argument("--out", required=True, help="model file to write (.keras)")
+    parser.add_argument("--out", type=keras_file, required=True, help="model file to write (.keras)")
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
     parser.add_argument("--held-out-handwriting", help="real digits by other writers, measured after merging "
                         "(e.g. build/handwriting/pendigits-test.jsonl.gz)")
@@ -34,8 +34,6 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if len(args.members) < 2:
         parser.error("--members: give two or more models to merge")
-    if not args.out.endswith(".keras"):
-        parser.error(f"--out {args.out}: the model file must end in .keras")
     return args
 
 

@@ -21,6 +21,7 @@ from model.runtime.cli import (
     check_writable_file,
     check_writable_folder,
     fail,
+    keras_file,
     non_negative_int,
     positive_float,
     positive_int,
@@ -34,7 +35,7 @@ def parse_args(argv=None):
     defaults = Recipe()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="local mnist.npz (default: $MNIST_NPZ, else the Keras download)")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"model file to write (.keras; default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=keras_file, default=DEFAULT_OUT, help=f"model file to write (.keras; default {DEFAULT_OUT})")
     parser.add_argument("--network", choices=NETWORK_NAMES, default=defaults.network,
                         help="mnist_cnn: the phone's 2017 network; vgg4: four convolutions, fewer weights")
     parser.add_argument("--members", type=positive_int, default=defaults.members,
@@ -71,8 +72,6 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1)
     parser.add_argument("--cache", default="build/synthetic", help="folder caching the phone-like drawings")
     args = parser.parse_args(argv)
-    if not args.out.endswith(".keras"):
-        parser.error(f"--out {args.out}: the model file must end in .keras")
     return args
 
 

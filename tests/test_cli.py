@@ -13,6 +13,7 @@ from model.runtime.cli import (
     EXIT_TERMINATED,
     add_pipeline_option,
     check_writable_file,
+    keras_file,
     positive_float,
     positive_int,
     run_interruptibly,
@@ -47,6 +48,13 @@ def test_positive_int_refuses_what_is_not_a_count(text):
 def test_positive_float_refuses_zero_negative_and_non_finite(text):
     with pytest.raises(argparse.ArgumentTypeError):
         positive_float(text)
+
+
+@pytest.mark.parametrize("text", ["model.h5", "model.mlmodel", "model.keras.tmp", "model"])
+def test_a_model_to_write_must_be_a_keras_file(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="must end in .keras"):
+        keras_file(text)
+    assert keras_file("build/model.keras") == "build/model.keras"
 
 
 def test_an_output_that_is_a_folder_exits_with_one_line(tmp_path, capsys):

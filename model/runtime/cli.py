@@ -43,6 +43,13 @@ def positive_float(text: str) -> float:
     return _number(float, text, lambda v: v > 0, "a positive finite number")
 
 
+def keras_file(text: str) -> str:
+    """A .keras model file to write (training and merging save nothing else)."""
+    if not text.endswith(".keras"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the model file must end in .keras")
+    return text
+
+
 # The pipelines' names before version 2.0: accepted here, on the command line
 # only, and mapped at once; they go in version 3.0.
 LEGACY_PIPELINE_NAMES = {"ios": "phone", "mnist": "centred"}
