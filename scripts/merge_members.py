@@ -17,7 +17,14 @@ import os
 import sys
 from pathlib import Path
 
-from model.runtime.cli import check_writable_file, fail, keras_file, positive_int, run_interruptibly
+from model.runtime.cli import (
+    check_input_files,
+    check_writable_file,
+    fail,
+    keras_file,
+    positive_int,
+    run_interruptibly,
+)
 
 
 def parse_args(argv=None):
@@ -41,10 +48,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
     check_writable_file(out, "--out", megabytes=20)
-    for option, path in [("--members", member) for member in args.members] + \
-            [("--held-out-handwriting", args.held_out_handwriting)]:
-        if path and not Path(path).is_file():
-            return fail(f"{option} {path}: no such file")
+    check_input_files([("--members", member) for member in args.members] +
+                      [("--held-out-handwriting", args.held_out_handwriting)])
     if out.resolve() in {Path(member).resolve() for member in args.members}:
         return fail(f"--out {out}: is one of the --members; write the merged model elsewhere")
 

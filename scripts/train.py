@@ -18,9 +18,9 @@ from pathlib import Path
 
 from model.recipe.recipe import NETWORK_NAMES, Recipe
 from model.runtime.cli import (
+    check_input_files,
     check_writable_file,
     check_writable_folder,
-    fail,
     keras_file,
     non_negative_int,
     positive_float,
@@ -80,10 +80,8 @@ def main(argv=None) -> int:
     out = Path(args.out)
     check_writable_file(out, "--out", megabytes=20)
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
-    for option, path in (("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting),
-                         ("--doodles", args.doodles), ("--start-from", args.start_from)):
-        if path and not Path(path).is_file():
-            return fail(f"{option} {path}: no such file")
+    check_input_files([("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting),
+                       ("--doodles", args.doodles), ("--start-from", args.start_from)])
     recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,

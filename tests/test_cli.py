@@ -12,6 +12,7 @@ from model.runtime.cli import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     add_pipeline_option,
+    check_input_files,
     check_writable_file,
     keras_file,
     positive_float,
@@ -55,6 +56,16 @@ def test_a_model_to_write_must_be_a_keras_file(text):
     with pytest.raises(argparse.ArgumentTypeError, match="must end in .keras"):
         keras_file(text)
     assert keras_file("build/model.keras") == "build/model.keras"
+
+
+def test_a_missing_input_file_exits_with_one_line_naming_its_option(tmp_path, capsys):
+    there = tmp_path / "there.jsonl"
+    there.write_text("")
+    check_input_files([("--doodles", str(there)), ("--start-from", None)])  # given and present, or not given
+    with pytest.raises(SystemExit) as exit_:
+        check_input_files([("--doodles", str(there)), ("--members", str(tmp_path / "gone.keras"))])
+    assert exit_.value.code == EXIT_ERROR
+    assert capsys.readouterr().err == f"error: --members {tmp_path / 'gone.keras'}: no such file\n"
 
 
 def test_an_output_that_is_a_folder_exits_with_one_line(tmp_path, capsys):

@@ -108,6 +108,14 @@ def check_writable_file(path: Path, option: str, megabytes: float = 1) -> None:
         sys.exit(fail(str(error)))
 
 
+def check_input_files(named: list[tuple[str, str | None]]) -> None:
+    """Exit with one line now, before any work, if a file an option names
+    (option, path; None when not given) is not there."""
+    for option, path in named:
+        if path and not Path(path).is_file():
+            sys.exit(fail(f"{option} {path}: no such file"))
+
+
 def check_writable_folder(path: Path, option: str, megabytes: float = 1) -> None:
     try:
         if path.exists() and not path.is_dir():
