@@ -34,6 +34,11 @@ def parse_args(argv=None):
     if args.screenshot and Path(args.screenshot).suffix.lower() not in SCREENSHOT_FORMATS:
         parser.error(f"--screenshot {args.screenshot}: unknown image type; use one of "
                      f"{', '.join(SCREENSHOT_FORMATS)}")
+    # A model the chosen engine does not show is loaded only when picked; one that is not there is said now.
+    for option, path in (("--coreml-model", args.coreml_model), ("--keras-model", args.keras_model),
+                         ("--compare-model", args.compare_model)):
+        if path and not Path(path).exists():
+            parser.error(f"{option} {path}: no such file")
     return args
 
 

@@ -130,6 +130,35 @@ def test_a_truncated_keras_file_is_called_damaged_not_missing(tmp_path):
         load_keras_model(truncated)
 
 
+@pytest.mark.parametrize("name", ["zero.mlmodel", "zero.keras"])
+def test_a_model_that_never_ends_is_refused_before_it_is_read(tmp_path, name):
+    from model.errors import ModelFileError
+    from model.runtime.engines import load_engine
+
+    endless = tmp_path / name
+    endless.symlink_to("/dev/zero")
+    with pytest.raises(ModelFileError, match=f"{endless}: not a regular file"):
+        load_engine("coreml" if name.endswith(".mlmodel") else "keras", str(endless))
+
+
+def test_a_strokes_file_without_line_ends_is_refused_at_its_first_line_not_read_whole():
+    from model.errors import DataError
+    from model.runtime.strokes import read_drawings
+
+    with pytest.raises(DataError, match=r"^/dev/zero:1: a line of more than 8 MB"):
+        read_drawings("/dev/zero")
+
+
+def test_a_drawing_that_never_ends_is_refused_before_it_is_read(tmp_path):
+    from model.errors import DataError
+    from model.runtime.strokes import read_drawing_file
+
+    endless = tmp_path / "zero.json"
+    endless.symlink_to("/dev/zero")
+    with pytest.raises(DataError, match=f"{endless}: not a regular file"):
+        read_drawing_file(endless)
+
+
 def test_an_unwritable_export_is_refused_before_converting(tmp_path):
     folder = tmp_path / "out.mlmodel"
     folder.mkdir()

@@ -1,5 +1,7 @@
 import gzip
 import json
+import os
+import threading
 
 import pytest
 from hypothesis import given
@@ -97,3 +99,15 @@ def test_a_drawing_with_any_field_replaced_is_read_or_refused_by_name(tmp_path_f
     path = tmp_path_factory.mktemp("fuzz") / "drawing.json"
     path.write_text(json.dumps(record))
     read_or_refuse(path)
+
+
+def test_strokes_can_come_through_a_pipe(strokes_file):
+    text = b"".join(gzip.open(strokes_file, "rb").readlines()[:3])
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_end, text), os.close(write_end)))
+    writer.start()
+    try:
+        assert len(read_drawings(f"/dev/fd/{read_end}")) == 3
+    finally:
+        writer.join()
+        os.close(read_end)

@@ -18,6 +18,7 @@ import numpy as np
 
 from model.coreml.mlprogram_ops import OPERATIONS
 from model.errors import ModelFileError
+from model.limits import MODEL_MEGABYTES, check_regular_file
 
 BLOB_SENTINEL = 0xDEADBEEF
 BLOB_TYPES = {1: np.float16, 2: np.float32, 3: np.uint8, 4: np.int8, 14: np.int32}
@@ -45,6 +46,7 @@ def package_spec_path(package: Path) -> Path:
 
 class BlobFile:
     def __init__(self, path: Path, where: str):
+        check_regular_file(path, 2 * MODEL_MEGABYTES, ModelFileError, "a weight file")
         try:
             self.data = path.read_bytes()
         except OSError as error:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import ModelFileError
+from model.limits import MODEL_MEGABYTES, check_regular_file
 
 _PROTO_PACKAGE = "_digit_recognizer_coreml_proto"
 
@@ -49,6 +50,7 @@ def read_spec(path: Path):
         from model.coreml.mlprogram import package_spec_path
 
         path = package_spec_path(path)
+    check_regular_file(path, MODEL_MEGABYTES, ModelFileError, "a Core ML model file")
     spec = _model_pb2().Model()
     try:
         data = path.read_bytes()

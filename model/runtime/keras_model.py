@@ -11,12 +11,14 @@ from pathlib import Path
 
 from model.contract import INPUT_SHAPE, NUM_CLASSES
 from model.errors import ModelFileError
+from model.limits import MODEL_MEGABYTES, check_regular_file
 
 
 def load_keras_model(path: str | os.PathLike):
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
+    check_regular_file(path, MODEL_MEGABYTES, ModelFileError, "a Keras model file")
     if path.suffix == ".keras" and not zipfile.is_zipfile(path):
         raise ModelFileError(f"{path}: not a Keras model file (a .keras file is a zip archive; this one is "
                              "damaged or truncated)")

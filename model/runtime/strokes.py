@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import DataError
+from model.limits import check_regular_file
 
 Point = tuple[float, float]
 Stroke = list[Point]
@@ -149,13 +150,7 @@ def _is_number(value: object) -> bool:
 
 
 def _check_size(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return  # the read that follows names the problem
-    if size > MAX_BYTES:
-        raise DataError(f"{path}: {size / 1e6:.1f} MB is more than a drawing holds (at most "
-                        f"{MAX_BYTES / 1e6:.0f} MB, about 500,000 points), so it is not opened")
+    check_regular_file(path, MAX_BYTES / 1e6, DataError, "a drawing")
 
 
 def read_drawings(path: str | os.PathLike, parse=None) -> list:
@@ -169,12 +164,13 @@ def read_drawings(path: str | os.PathLike, parse=None) -> list:
     drawings = []
     try:
         with opener(path, "rt", encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
+            # Read in bounded pieces: a file with no line end (/dev/zero) must not fill memory.
+            for number, line in enumerate(iter(lambda: lines.readline(MAX_BYTES + 1), ""), start=1):
+                if len(line) > MAX_BYTES:
+                    raise DataError(f"{path}:{number}: a line of more than {MAX_BYTES / 1e6:.0f} MB is more than a "
+                                    "drawing holds")
                 if not line.strip():
                     continue
-                if len(line) > MAX_BYTES:
-                    raise DataError(f"{path}:{number}: a line of {len(line) / 1e6:.1f} MB is more than a drawing "
-                                    f"holds (at most {MAX_BYTES / 1e6:.0f} MB)")
                 where = f"{path}:{number}"
                 drawing = parse(line, where)
                 if isinstance(drawing, Drawing):
