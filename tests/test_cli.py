@@ -68,6 +68,13 @@ def test_a_missing_input_file_exits_with_one_line_naming_its_option(tmp_path, ca
     assert capsys.readouterr().err == f"error: --members {tmp_path / 'gone.keras'}: no such file\n"
 
 
+def test_an_input_that_is_a_device_or_folder_is_called_not_a_regular_file(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        check_input_files([("--start-from", "/dev/zero")])
+    assert exit_.value.code == EXIT_ERROR
+    assert capsys.readouterr().err == "error: --start-from /dev/zero: not a regular file\n"
+
+
 def test_an_output_that_is_a_folder_exits_with_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         check_writable_file(tmp_path, "--out")

@@ -45,6 +45,13 @@ def test_missing_file_is_named(tmp_path):
         load_mnist(missing)
 
 
+def test_an_npz_that_never_ends_is_refused_before_it_is_read(tmp_path):
+    endless = tmp_path / "mnist.npz"
+    endless.symlink_to("/dev/zero")
+    with pytest.raises(DataError, match=f"{endless}: not a regular file"):
+        load_mnist(str(endless))
+
+
 def test_a_file_that_is_not_an_npz_is_named(tmp_path):
     bad = tmp_path / "mnist.npz"
     bad.write_text("not a zip")

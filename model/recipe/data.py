@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import DataError
+from model.limits import check_regular_file
 
 MNIST_ENV = "MNIST_NPZ"
 EXPECTED = {
@@ -61,6 +62,7 @@ def load_mnist(path: str | os.PathLike | None = None, option: str = "--data") ->
 def _read_npz(path: Path, option: str) -> dict[str, np.ndarray]:
     if not path.exists():
         raise DataError(f"{path}: no such file (give {option} PATH or set {MNIST_ENV})")
+    check_regular_file(path, 2000, DataError, "an .npz archive")
     try:
         loaded = np.load(path, allow_pickle=False)
     except Exception as error:  # zip, pickle and format errors all mean "not an npz"

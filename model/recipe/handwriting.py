@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import DataError
+from model.limits import check_regular_file
 from model.runtime.strokes import CANVAS_SIZE, Drawing
 
 HEIGHT_FRACTION = (0.45, 0.85)
@@ -31,6 +32,7 @@ CENTRE_OFFSET = 0.12
 def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
     """The digits of one `pendigits-orig.*` file, as written (tablet units, y up)."""
     path = Path(path)
+    check_regular_file(path, 200, DataError, "a pendigits file")
     try:
         lines = path.read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError) as error:

@@ -113,7 +113,7 @@ def check_input_files(named: list[tuple[str, str | None]]) -> None:
     (option, path; None when not given) is not there."""
     for option, path in named:
         if path and not Path(path).is_file():
-            sys.exit(fail(f"{option} {path}: no such file"))
+            sys.exit(fail(f"{option} {path}: {'not a regular file' if Path(path).exists() else 'no such file'}"))
 
 
 def check_writable_folder(path: Path, option: str, megabytes: float = 1) -> None:
