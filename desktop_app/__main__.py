@@ -34,11 +34,18 @@ def parse_args(argv=None):
     if args.screenshot and Path(args.screenshot).suffix.lower() not in SCREENSHOT_FORMATS:
         parser.error(f"--screenshot {args.screenshot}: unknown image type; use one of "
                      f"{', '.join(SCREENSHOT_FORMATS)}")
-    # A model the chosen engine does not show is loaded only when picked; one that is not there is said now.
-    for option, path in (("--coreml-model", args.coreml_model), ("--keras-model", args.keras_model),
-                         ("--compare-model", args.compare_model)):
+    # A model the chosen engine does not show is loaded only when picked; what is wrong with its file is said now.
+    for option, path in (("--coreml-model", args.coreml_model), ("--compare-model", args.compare_model)):
         if path and not Path(path).exists():
             parser.error(f"{option} {path}: no such file")
+    if args.keras_model:
+        from model.errors import ModelFileError
+        from model.runtime.keras_model import check_keras_file
+
+        try:
+            check_keras_file(Path(args.keras_model))
+        except ModelFileError as error:
+            parser.error(f"--keras-model {error}")
     return args
 
 

@@ -14,14 +14,19 @@ from model.errors import ModelFileError
 from model.limits import MODEL_MEGABYTES, check_regular_file
 
 
-def load_keras_model(path: str | os.PathLike):
-    path = Path(path)
+def check_keras_file(path: Path) -> None:
+    """What can be told of a model file without importing Keras."""
     if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
     check_regular_file(path, MODEL_MEGABYTES, ModelFileError, "a Keras model file")
     if path.suffix == ".keras" and not zipfile.is_zipfile(path):
         raise ModelFileError(f"{path}: not a Keras model file (a .keras file is a zip archive; this one is "
                              "damaged or truncated)")
+
+
+def load_keras_model(path: str | os.PathLike):
+    path = Path(path)
+    check_keras_file(path)
     import keras
 
     try:
