@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import add_pipeline_option, check_writable_file, run_interruptibly
+from model.runtime.cli import add_pipeline_option, check_writable_file, fail, run_interruptibly
 from model.runtime.paths import DEFAULT_COREML_MODEL
 
 
@@ -39,6 +39,8 @@ def main(argv=None) -> int:
     if out.suffix != ".mlmodel":
         parser.error(f"--out {out}: a personal model is an .mlmodel file")
     check_writable_file(out, "--out", megabytes=10)
+    if out.resolve() == Path(args.model).resolve():
+        return fail(f"--out {out}: is the --model itself; write the personal model elsewhere, so the base model stays")
 
     def work() -> int:
         from desktop_app.render import render_strokes
