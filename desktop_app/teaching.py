@@ -60,6 +60,9 @@ class Teaching:
 
         if not self.model_path.exists():
             raise ModelFileError("there is no personal model yet: personalise first")
+        if Path(path).resolve() == self.session.models.base_path("coreml").resolve():
+            raise ModelFileError(f"{path}: is the base model the app runs and personalises from; export the "
+                                 "personal model elsewhere, so the base model stays")
         spec = read_spec(self.model_path)
         if updatable:
             write_update_rule(spec, DEFAULT_RULE, default_layers(spec))
