@@ -140,3 +140,14 @@ def test_an_image_mutated_byte_by_byte_is_read_or_refused_by_name(tmp_path_facto
     path.write_bytes(data.draw(mutated_bytes(encoded.getvalue())))
     canvas = read_or_refused(image_to_canvas, path, DataError)
     assert canvas is None or (canvas.shape == (375, 375) and canvas.dtype == np.uint8)
+
+
+def test_a_pipe_or_folder_named_as_an_image_is_refused_without_waiting_on_it(tmp_path):
+    import os
+
+    fifo = tmp_path / "digit.png"
+    os.mkfifo(fifo)  # no writer: reading it would block for ever
+    with pytest.raises(DataError, match=f"{fifo}: not a regular file"):
+        image_to_canvas(fifo)
+    with pytest.raises(DataError, match=f"{tmp_path}: is a folder, not an image"):
+        image_to_canvas(tmp_path)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import DataError
+from model.limits import check_regular_file
 from model.runtime.strokes import CANVAS_SIZE
 
 INK_BOX = 250  # px: a drawing's longer side on the canvas
@@ -35,6 +36,8 @@ def load_image(source: str | os.PathLike | bytes) -> tuple[np.ndarray, np.ndarra
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     name = "the pasted image" if isinstance(source, bytes) else str(source)
+    if not isinstance(source, bytes):
+        check_regular_file(Path(source), 1000, DataError, "an image")  # a pipe would block Pillow's read
     Image.MAX_IMAGE_PIXELS = None  # checked below, from the header, with the real reason
     try:
         image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
