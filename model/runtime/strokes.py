@@ -149,10 +149,6 @@ def _is_number(value: object) -> bool:
         return False
 
 
-def _check_size(path: Path) -> None:
-    check_regular_file(path, MAX_BYTES / 1e6, DataError, "a drawing")
-
-
 def read_drawings(path: str | os.PathLike, parse=None) -> list:
     """Every drawing in a .jsonl or .jsonl.gz file; the first bad line fails the read.
     `parse(text, where)` makes each line's object (default: a Drawing)."""
@@ -186,7 +182,7 @@ def read_drawings(path: str | os.PathLike, parse=None) -> list:
 def read_drawing_file(path: str | os.PathLike) -> Drawing:
     """A single saved drawing: a .json file holding one object."""
     path = Path(path)
-    _check_size(path)
+    check_regular_file(path, MAX_BYTES / 1e6, DataError, "a drawing")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
