@@ -64,6 +64,12 @@ def _read_npz(path: Path, option: str) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: no such file (give {option} PATH or set {MNIST_ENV})")
     check_regular_file(path, 2000, DataError, "an .npz archive")
     try:
+        with path.open("rb") as file:
+            start = file.read(6)
+        # numpy reads any other start as a pickle and says so, which misleads.
+        if not start.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+            raise ValueError(f"it starts with {start!r}, not as a zip archive or a .npy array does" if start
+                             else "it is empty")
         loaded = np.load(path, allow_pickle=False)
     except Exception as error:  # zip, pickle and format errors all mean "not an npz"
         raise DataError(f"{path}: not a readable .npz file ({error})") from error
