@@ -35,7 +35,8 @@ def parse_args(argv=None):
         parser.error(f"--screenshot {args.screenshot}: unknown image type; use one of "
                      f"{', '.join(SCREENSHOT_FORMATS)}")
     # A model the chosen engine does not show is loaded only when picked; what is wrong with its file is said now.
-    for option, path in (("--coreml-model", args.coreml_model), ("--compare-model", args.compare_model)):
+    # (--compare-model is loaded at start, and says so then.)
+    for option, path in (("--coreml-model", args.coreml_model), ("--keras-model", args.keras_model)):
         if path and not Path(path).exists():
             parser.error(f"{option} {path}: no such file")
     if args.keras_model:

@@ -78,7 +78,7 @@ def test_a_jpeg_screenshot_is_a_jpeg_and_an_unknown_type_is_refused(tmp_path):
 def test_a_missing_model_on_the_command_line_exits_2_naming_it_shown_or_not(tmp_path, option, name):
     missing = tmp_path / name  # the default engine shows Core ML; the Keras model would load only when picked
     result = run_app(option, str(missing), "--screenshot", str(tmp_path / "s.png"))
-    assert result.returncode == 2 and f"{option} {missing}: no such" in result.stderr
+    assert result.returncode == 2 and f"{option} {missing}: no such file" in result.stderr
     assert not (tmp_path / "s.png").exists()
 
 
