@@ -53,8 +53,10 @@ def parse_args(argv=None):
                         help="drawings that are no digit in the training pool (0: none)")
     parser.add_argument("--not-digit-ratio", type=positive_float, default=defaults.not_digit_ratio,
                         help="drawings that are no digit per epoch, as a multiple of the MNIST images")
-    parser.add_argument("--handwriting", help="real digits to train on (stroke file by writers outside UNIPEN, "
-                        "e.g. build/handwriting/pendigits-train.jsonl.gz from scripts/convert_pendigits.py)")
+    parser.add_argument("--handwriting", nargs="+", action="extend", default=[],
+                        help="real digits to train on (stroke files by writers outside UNIPEN, e.g. "
+                        "build/handwriting/pendigits-train.jsonl.gz from scripts/convert_pendigits.py and "
+                        "build/handwriting/uji-train.jsonl.gz from scripts/convert_uji.py)")
     parser.add_argument("--handwriting-copies", type=non_negative_int, default=defaults.handwriting_copies,
                         help="hand-drawn placements of each real digit")
     parser.add_argument("--handwriting-ratio", type=positive_float, default=defaults.handwriting_ratio,
@@ -80,12 +82,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     check_writable_file(out, "--out", megabytes=20)
     check_writable_folder(Path(args.cache), "--cache", megabytes=200 if args.synthetic_copies else 1)
-    check_input_files([("--handwriting", args.handwriting), ("--held-out-handwriting", args.held_out_handwriting),
+    check_input_files([*(("--handwriting", path) for path in args.handwriting),
+                       ("--held-out-handwriting", args.held_out_handwriting),
                        ("--doodles", args.doodles), ("--start-from", args.start_from)])
     recipe = Recipe(network=args.network, members=args.members, epochs=args.epochs, batch_size=args.batch_size,
                     learning_rate=args.learning_rate, seed=args.seed, limit=args.limit, synthetic_copies=args.synthetic_copies,
                     phone_ratio=args.phone_ratio, not_digits=args.not_digits,
-                    not_digit_ratio=args.not_digit_ratio, handwriting=args.handwriting,
+                    not_digit_ratio=args.not_digit_ratio, handwriting=tuple(args.handwriting),
                     handwriting_copies=args.handwriting_copies, handwriting_ratio=args.handwriting_ratio,
                     held_out_handwriting=args.held_out_handwriting, doodles=args.doodles,
                     doodle_ratio=args.doodle_ratio, min_accuracy=args.min_accuracy,

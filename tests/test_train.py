@@ -11,18 +11,23 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     handwriting = tmp_path / "ones.jsonl"  # real handwriting's stand-in: strokes with labels
     handwriting.write_text("".join(json.dumps({"label": 1, "strokes": [[[180 + i, 60], [175, 320 - i]]]}) + "\n"
                                    for i in range(20)))
+    sevens = tmp_path / "sevens.jsonl"  # a second source of real handwriting
+    sevens.write_text("".join(json.dumps({"label": 7, "strokes": [[[100, 60 + i], [280, 60], [150, 320]]]}) + "\n"
+                              for i in range(5)))
     doodles = tmp_path / "doodles.jsonl"  # real doodles' stand-in: unlabelled zigzags
     doodles.write_text("".join(json.dumps({"strokes": [[[60, 100 + i], [300, 150], [60, 200], [300, 250 - i]]]})
                                + "\n" for i in range(12)))
     result = run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), "--epochs", "1",
                         "--limit", "600", "--batch-size", "32", "--synthetic-copies", "1", "--not-digits", "150",
-                        "--workers", "1", "--members", "2", "--handwriting", str(handwriting),
+                        "--workers", "1", "--members", "2", "--handwriting", str(handwriting), str(sevens),
                         "--handwriting-copies", "2",
                         "--held-out-handwriting", str(handwriting), "--doodles", str(doodles),
                         "--cache", str(tmp_path / "cache"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "drawn 600/600" in result.stdout  # progress is visible
-    assert "real handwriting (20 digits), copy 2/2" in result.stdout and "real doodles (12), copy 1/1" in result.stdout
+    assert f"real handwriting (20 digits of {handwriting}), copy 2/2" in result.stdout
+    assert f"real handwriting (5 digits of {sevens}), copy 2/2" in result.stdout  # every source is drawn
+    assert "real doodles (12), copy 1/1" in result.stdout
 
     from model.runtime.keras_model import load_keras_model
 
@@ -42,7 +47,7 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
     assert 0 < history["not_a_digit_below"] < 1
     assert set(history["held_out"]["handwriting_accuracy"]) == {"phone", "centred"}
     assert out.with_suffix(".curves.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "doodles.jsonl", "ones.jsonl", "small.curves.png",
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "doodles.jsonl", "ones.jsonl", "sevens.jsonl", "small.curves.png",
                                                          "small.history.json", "small.keras"]
 
 

@@ -1,7 +1,7 @@
 """Real handwriting from public on-line sources other than UNIPEN, for training.
 
 UNIPEN (every section, every copy) stays out: the product is judged on its
-writers. The one source read here:
+writers. The sources read here:
 
 - Pen-Based Recognition of Handwritten Digits (E. Alpaydin, F. Alimoglu, 1996;
   UCI id 81, CC BY 4.0): 10,992 digits by 44 writers on a WACOM PL-100V
@@ -9,6 +9,13 @@ writers. The one source read here:
   and `pendigits-orig.tes`, 14 other writers), in the UNIPEN *file format*
   (the data itself is not part of UNIPEN's collections). The tablet's y axis
   grows upwards.
+- UJI Pen Characters v2 (D. Llorens, F. Prat et al., 2008; UCI id 177, CC BY
+  4.0): 60 writers at the Universitat Jaume I and the Universitat Politècnica
+  de València, each digit written twice, as the NumberPad project keeps its
+  digits (`Data/ujipenchars2.json` in github.com/bridger/NumberPad, Apache-2.0
+  code): `{"rawData": {"0": [drawing, ...], ...}}`, a drawing a list of strokes
+  of `[x, y]` (tablet units, y down), each digit's 120 drawings writer by
+  writer, two each. The letters of UJI are in no file that can be had here.
 
 Each drawing is fitted to the phone's canvas as the shared sample's are (45-85 %
 of it high, centred within 12 %), written in the shared stroke format.
@@ -16,6 +23,7 @@ of it high, centred within 12 %), written in the shared stroke format.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -70,6 +78,40 @@ def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
     finish()
     if not drawings:
         raise DataError(f"{path}: holds no digits in the UNIPEN format")
+    return drawings
+
+
+UJI_WRITERS = 60
+UJI_TRAIN_WRITERS = 36  # NumberPad's own split: the first 72 drawings of each digit train, the last 48 test
+
+
+def read_uji_digits(path: str | os.PathLike, split: str) -> list[Drawing]:
+    """The digits of UJI Pen Characters v2 as NumberPad keeps them, of the
+    `split` "train" (writers 1-36) or "test" (writers 37-60)."""
+    path = Path(path)
+    check_regular_file(path, 200, DataError, "a UJI digits file")
+    try:
+        digits = json.loads(path.read_text(encoding="utf-8"))["rawData"]
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise DataError(f"{path}: cannot be read as JSON ({error})") from error
+    except (KeyError, TypeError):
+        raise DataError(f"{path}: has no 'rawData' object of digits") from None
+    writers = range(UJI_TRAIN_WRITERS) if split == "train" else range(UJI_TRAIN_WRITERS, UJI_WRITERS)
+    drawings: list[Drawing] = []
+    for label in map(str, range(10)):
+        written = digits.get(label) if isinstance(digits, dict) else None
+        if not isinstance(written, list) or len(written) != 2 * UJI_WRITERS:
+            raise DataError(f"{path}: 'rawData'.'{label}' is not a list of {2 * UJI_WRITERS} drawings "
+                            f"(two by each of {UJI_WRITERS} writers)")
+        for index in (i for writer in writers for i in (2 * writer, 2 * writer + 1)):
+            try:
+                strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in written[index]]
+            except (TypeError, ValueError):
+                raise DataError(f"{path}: 'rawData'.'{label}'[{index}] is not a list of strokes of [x, y] "
+                                "points") from None
+            if any(strokes):
+                drawings.append(Drawing([s for s in strokes if s], int(label),
+                                        writer=f"uji/{index // 2 + 1:02d}"))
     return drawings
 
 

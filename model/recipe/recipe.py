@@ -23,7 +23,7 @@ class Recipe:
     phone_ratio: float = 1.5  # phone-like inputs per epoch, as a multiple of the MNIST images
     not_digits: int = 60000  # drawings that are no digit in the pool (0: none)
     not_digit_ratio: float = 1.0  # of them per epoch, as a multiple of the MNIST images
-    handwriting: str | None = None  # real digits (stroke file) by writers outside UNIPEN, e.g. pendigits-train
+    handwriting: tuple[str, ...] = ()  # real digits (stroke files) by writers outside UNIPEN: pendigits-train, uji-train
     handwriting_copies: int = 4  # hand-drawn placements of each real digit
     handwriting_ratio: float = 0.4  # of them per epoch, as a multiple of the MNIST images
     held_out_handwriting: str | None = None  # real digits by other writers, measured only (pendigits-test)

@@ -101,16 +101,16 @@ def phone_like_training_set(images: np.ndarray, labels: np.ndarray, recipe: Reci
     version = f"seed{recipe.seed}-v{synthesis.VERSION}"
     add_copies("phone-like digits", recipe.synthetic_copies, f"digits-{key}-copy{{copy}}-{version}.npz",
                recipe.seed * 1_000_003, images, labels, False)
-    if recipe.handwriting and recipe.handwriting_copies:
+    for source, path in enumerate(recipe.handwriting if recipe.handwriting_copies else ()):
         from model.runtime.strokes import read_drawings
 
-        drawings = [d for d in read_drawings(recipe.handwriting) if d.label is not None]
+        drawings = [d for d in read_drawings(path) if d.label is not None]
         strokes = [d.on_phone_canvas() for d in drawings]
         real_labels = np.array([d.label for d in drawings], np.int64)
         real_key = hashlib.sha256(json.dumps([strokes, real_labels.tolist()]).encode()).hexdigest()[:12]
-        add_copies(f"real handwriting ({len(drawings)} digits)", recipe.handwriting_copies,
-                   f"handwriting-{real_key}-copy{{copy}}-{version}.npz", recipe.seed * 1_000_003 + 555_000_000,
-                   strokes, real_labels, True)
+        add_copies(f"real handwriting ({len(drawings)} digits of {path})", recipe.handwriting_copies,
+                   f"handwriting-{real_key}-copy{{copy}}-{version}.npz",
+                   recipe.seed * 1_000_003 + 555_000_000 + source * 10_000_000, strokes, real_labels, True)
     if doodles:
         no_digit = np.full(len(doodles), NO_DIGIT_LABEL, np.int64)
         doodles_key = hashlib.sha256(json.dumps(doodles).encode()).hexdigest()[:12]
