@@ -1,5 +1,8 @@
-"""Reading pendigits' original trajectories (the UNIPEN file format)."""
+"""Reading real handwriting: pendigits' original trajectories (the UNIPEN file format) and UJI's digits."""
 
+import json
+
+import numpy as np
 import pytest
 
 from model.errors import DataError
@@ -43,3 +46,64 @@ def test_a_file_that_never_ends_is_refused_before_it_is_read(tmp_path):
     endless.symlink_to("/dev/zero")
     with pytest.raises(DataError, match=f"{endless}: not a regular file"):
         read_pendigits(endless, "train")
+
+
+def uji_digits(points_of=lambda label, index: [[[index, label], [index + 50, label + 100]]]) -> dict:
+    """A NumberPad-style UJI file: each digit's 120 drawings, two by each of 60 writers, in writer order."""
+    return {"rawData": {str(label): [points_of(label, index) for index in range(120)] for label in range(10)}}
+
+
+def test_uji_splits_by_writer_the_first_36_train_and_the_last_24_are_held_out(tmp_path):
+    from model.recipe.handwriting import read_uji_digits
+
+    path = tmp_path / "ujipenchars2.json"
+    path.write_text(json.dumps(uji_digits()))
+    train, test = read_uji_digits(path, "train"), read_uji_digits(path, "test")
+    assert (len(train), len(test)) == (720, 480)
+    assert {d.writer for d in train} == {f"uji/{w:02d}" for w in range(1, 37)}
+    assert {d.writer for d in test} == {f"uji/{w:02d}" for w in range(37, 61)}
+    first_seven = next(d for d in test if d.label == 7)
+    assert first_seven.writer == "uji/37" and first_seven.strokes == [[(72.0, 7.0), (122.0, 107.0)]]  # drawing 72
+
+
+def test_a_uji_file_with_a_digit_short_of_drawings_is_named_with_the_digit(tmp_path):
+    from model.recipe.handwriting import read_uji_digits
+
+    digits = uji_digits()
+    del digits["rawData"]["4"][-1]
+    path = tmp_path / "ujipenchars2.json"
+    path.write_text(json.dumps(digits))
+    with pytest.raises(DataError, match=r"ujipenchars2\.json: 'rawData'\.'4' is not a list of 120 drawings"):
+        read_uji_digits(path, "train")
+
+
+def test_a_uji_point_that_is_not_x_y_is_named_by_digit_and_drawing(tmp_path):
+    from model.recipe.handwriting import read_uji_digits
+
+    digits = uji_digits()
+    digits["rawData"]["2"][5] = [[[1, 2, 3]]]
+    path = tmp_path / "ujipenchars2.json"
+    path.write_text(json.dumps(digits))
+    with pytest.raises(DataError, match=r"'rawData'\.'2'\[5\] is not a list of strokes of \[x, y\] points"):
+        read_uji_digits(path, "train")
+
+
+def test_convert_uji_writes_both_splits_and_refuses_a_file_that_is_no_json(tmp_path):
+    from model.runtime.strokes import read_drawings
+    from tests.conftest import run_script
+
+    source = tmp_path / "ujipenchars2.json"
+    source.write_text(json.dumps(uji_digits()))
+    result = run_script("scripts/convert_uji.py", "--json", str(source), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "wrote 720 digits by 36 writers" in result.stdout and "wrote 480 digits by 24 writers" in result.stdout
+    held_out = read_drawings(tmp_path / "out" / "uji-test.jsonl.gz")
+    for drawing in held_out:  # placed as the shared sample's are: 45-85 % of the canvas high, centred within 12 %
+        (left, top), (right, bottom) = np.min(drawing.strokes[0], axis=0), np.max(drawing.strokes[0], axis=0)
+        assert 0.45 * 375 - 0.01 <= bottom - top <= 0.85 * 375 + 0.01
+        assert abs((left + right) / 2 - 187.5) <= 0.12 * 375 + 0.01 and abs((top + bottom) / 2 - 187.5) <= 45.01
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = run_script("scripts/convert_uji.py", "--json", str(bad), "--out", str(tmp_path / "bad-out"))
+    assert result.returncode == 2 and f"{bad}: cannot be read as JSON" in result.stderr
+    assert not (tmp_path / "bad-out").exists() or not any((tmp_path / "bad-out").iterdir())
