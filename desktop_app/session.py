@@ -110,7 +110,7 @@ class Session:
             self._show([], None)
             self._set_label(TEXT_BLANK)
             return self.predictions
-        predictions = [predict_input(slot.model, model_input) if slot.state == "ready" else None
+        predictions = [predict_input(slot.model, model_input, self.pipeline) if slot.state == "ready" else None
                        for slot in slots]
         self._show(predictions, model_input)
         if chosen.state != "ready":

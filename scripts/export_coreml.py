@@ -38,7 +38,8 @@ def main(argv=None) -> int:
     parser.add_argument("--updatable", action="store_true",
                         help="let an app fine-tune the dense layers on device (MLUpdateTask; iOS 13+)")
     parser.add_argument("--not-a-digit-below", type=probability,
-                        help="threshold to store (default: the one training recorded beside --model)")
+                        help="threshold to store, for every pipeline (default: those training recorded beside "
+                        "--model, the phone pipeline's and the centred one's)")
     parser.add_argument("--author", default=defaults.author)
     parser.add_argument("--license", default=defaults.license)
     parser.add_argument("--version", default=defaults.version, help="model version shown in Xcode")
@@ -55,8 +56,11 @@ def main(argv=None) -> int:
         metadata = Metadata(args.author, args.license, args.version, args.description)
         from model.runtime.keras_model import load_keras_model, recorded_threshold
 
-        threshold = args.not_a_digit_below if args.not_a_digit_below is not None else recorded_threshold(args.model)
-        export(load_keras_model(args.model), out, metadata, args.format, threshold, args.updatable)
+        if args.not_a_digit_below is not None:
+            thresholds = (args.not_a_digit_below, None)
+        else:
+            thresholds = (recorded_threshold(args.model, "phone"), recorded_threshold(args.model, "centred"))
+        export(load_keras_model(args.model), out, metadata, args.format, thresholds[0], args.updatable, thresholds[1])
         print(f"wrote {out}")
         return 0
 

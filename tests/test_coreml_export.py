@@ -36,10 +36,24 @@ def test_export_agrees_with_keras_on_real_digits(exported, mnist):
     assert abs(core_ml_probabilities - keras_probabilities).max() <= 1e-4
 
 
-def test_export_stores_the_not_a_digit_threshold_training_chose(exported):
+def test_export_stores_each_pipelines_not_a_digit_threshold_training_chose(exported):
     from model.runtime.keras_model import recorded_threshold
 
-    assert CoreMLModel(exported).not_a_digit_below == pytest.approx(recorded_threshold(DEFAULT_KERAS_MODEL))
+    model = CoreMLModel(exported)
+    assert None not in (model.not_a_digit_below, model.not_a_digit_below_centred)
+    assert model.not_a_digit_below == pytest.approx(recorded_threshold(DEFAULT_KERAS_MODEL, "phone"))
+    assert model.not_a_digit_below_centred == pytest.approx(recorded_threshold(DEFAULT_KERAS_MODEL, "centred"))
+
+
+def test_a_threshold_given_on_the_command_line_is_the_only_one_stored(tmp_path):
+    from tests.conftest import run_script
+
+    out = tmp_path / "given.mlmodel"
+    result = run_script("scripts/export_coreml.py", "--model", str(DEFAULT_KERAS_MODEL), "--out", str(out),
+                        "--not-a-digit-below", "0.5")
+    assert result.returncode == 0, result.stderr
+    model = CoreMLModel(out)
+    assert (model.not_a_digit_below, model.not_a_digit_below_centred) == (0.5, None)
 
 
 def test_an_updatable_export_loads_in_coremltools_with_trainable_dense_layers(tmp_path):

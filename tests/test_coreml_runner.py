@@ -128,3 +128,15 @@ def test_an_mlmodel_with_a_layer_field_replaced_is_run_or_refused_by_name(tmp_pa
     path = tmp_path_factory.mktemp("fuzz") / "fields.mlmodel"
     path.write_bytes(spec.SerializeToString())
     run_or_refuse(path)
+
+
+def test_a_centred_threshold_that_is_no_probability_is_named(tmp_path):
+    from model.coreml.spec import read_spec
+
+    spec = read_spec(DEFAULT_COREML_MODEL)
+    spec.description.metadata.userDefined["not_a_digit_below_centred"] = "1.5"
+    path = tmp_path / "bad.mlmodel"
+    path.write_bytes(spec.SerializeToString())
+    with pytest.raises(ModelFileError, match=r"bad\.mlmodel: metadata 'not_a_digit_below_centred' is '1\.5', "
+                                             "expected a probability from 0 to 1"):
+        CoreMLModel(path)

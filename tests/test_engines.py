@@ -5,8 +5,19 @@ import numpy as np
 import pytest
 
 from model.errors import ModelFileError
-from model.runtime.engines import ENGINES, EngineKind, engine_for_path, engine_help, load_engine, predict_bitmap
+from model.runtime.engines import (
+    ENGINES,
+    EngineKind,
+    engine_for_path,
+    engine_help,
+    load_engine,
+    not_a_digit_below,
+    predict_bitmap,
+    predict_input,
+)
 from model.runtime.paths import DEFAULT_COREML_MODEL
+from model.runtime.pipelines import PIPELINES
+from model.runtime.verdict import DIGIT, NOT_A_DIGIT
 
 
 @pytest.mark.parametrize(("name", "engine"), [("a.mlmodel", "coreml"), ("B.MLMODEL", "coreml"),
@@ -44,3 +55,25 @@ def test_the_shipped_core_ml_model_answers_ten_probabilities_and_a_verdict():
     prediction = predict_bitmap(engine, bitmap, "phone")
     assert prediction.probabilities.shape == (10,) and prediction.probabilities.sum() == pytest.approx(1, abs=1e-5)
     assert prediction.digit == int(np.argmax(prediction.probabilities)) == prediction.verdict.digit
+
+
+class FixedEngine:
+    """An engine that answers the same probabilities for every input: only its thresholds matter."""
+
+    def __init__(self, phone, centred):
+        self.not_a_digit_below, self.not_a_digit_below_centred = phone, centred
+
+    def probabilities(self, inputs):
+        return np.array([0.45, 0.05] + [0.5 / 8] * 8)
+
+
+def test_each_pipelines_input_is_judged_by_that_pipelines_threshold():
+    engine = FixedEngine(phone=0.4, centred=0.5)  # top probability 0.45: a digit by one, no digit by the other
+    model_input = np.zeros((28, 28), np.float32)
+    assert predict_input(engine, model_input, "phone").verdict.kind == DIGIT
+    assert predict_input(engine, model_input, "centred").verdict.kind == NOT_A_DIGIT
+
+
+def test_a_model_with_one_threshold_uses_it_on_both_pipelines():
+    engine = FixedEngine(phone=0.5, centred=None)
+    assert [not_a_digit_below(engine, pipeline) for pipeline in PIPELINES] == [0.5, 0.5]

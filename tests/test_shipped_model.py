@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.render import render_strokes
 from model.recipe.evaluation import probabilities_of
-from model.runtime.engines import load_engine
+from model.runtime.engines import load_engine, not_a_digit_below
 from model.runtime.pipelines import to_model_input
 from model.runtime.verdict import not_a_digit_mask
 
@@ -35,6 +35,12 @@ def inputs_of(drawings, pipeline):
     return np.stack([to_model_input(render_strokes(d.on_phone_canvas()), pipeline) for d in drawings])
 
 
+def called_not_a_digit(core_ml, drawings, pipeline):
+    """Which drawings the model calls no digit, by the threshold of the pipeline that made its inputs."""
+    probabilities = probabilities_of(core_ml, inputs_of(drawings, pipeline))
+    return not_a_digit_mask(probabilities, not_a_digit_below(core_ml, pipeline))
+
+
 def test_the_shipped_mlmodel_meets_the_mnist_test_target(mnist, core_ml):
     predicted = probabilities_of(core_ml, mnist.x_test.astype(np.float32) / 255).argmax(axis=1)
     assert (predicted == mnist.y_test).mean() >= MNIST_TEST_FLOOR
@@ -49,7 +55,7 @@ def test_real_drawings_accuracy_does_not_fall(drawings, core_ml, pipeline):
 
 @pytest.mark.parametrize("pipeline", ["phone", "centred"])
 def test_few_real_digits_are_called_not_a_digit(drawings, core_ml, pipeline):
-    rejected = not_a_digit_mask(probabilities_of(core_ml, inputs_of(drawings, pipeline)), core_ml.not_a_digit_below)
+    rejected = called_not_a_digit(core_ml, drawings, pipeline)
     assert rejected.mean() <= DIGITS_CALLED_NOT_A_DIGIT[pipeline] + MARGIN
 
 
@@ -63,7 +69,7 @@ def not_digits():
 
 @pytest.mark.parametrize("pipeline", ["phone", "centred"])
 def test_drawings_that_are_no_digit_are_called_so(not_digits, core_ml, pipeline):
-    caught = not_a_digit_mask(probabilities_of(core_ml, inputs_of(not_digits, pipeline)), core_ml.not_a_digit_below)
+    caught = called_not_a_digit(core_ml, not_digits, pipeline)
     assert caught.mean() >= NOT_DIGITS_CAUGHT[pipeline] - 2 * MARGIN
 
 
@@ -81,12 +87,11 @@ def test_real_handwritten_letters_are_called_not_a_digit(core_ml, pipeline):
     from tests.conftest import shared_file
 
     letters = read_drawings(shared_file("unipen_letters_sample.jsonl.gz"))
-    caught = not_a_digit_mask(probabilities_of(core_ml, inputs_of(letters, pipeline)), core_ml.not_a_digit_below)
+    caught = called_not_a_digit(core_ml, letters, pipeline)
     assert caught.mean() >= REAL_LETTERS_CAUGHT[pipeline] - 2 * MARGIN
 
 
 @pytest.mark.parametrize("pipeline", ["phone", "centred"])
 def test_stroke_font_letters_are_called_not_a_digit(held_out_letters, core_ml, pipeline):
-    caught = not_a_digit_mask(probabilities_of(core_ml, inputs_of(held_out_letters, pipeline)),
-                              core_ml.not_a_digit_below)
+    caught = called_not_a_digit(core_ml, held_out_letters, pipeline)
     assert caught.mean() >= HELD_OUT_LETTERS_CAUGHT[pipeline] - 2 * MARGIN

@@ -44,7 +44,7 @@ def test_a_short_real_training_run_writes_a_loadable_model(tmp_path, mnist_npz, 
         assert "optimizer" not in weights  # saved without optimizer state: a few MB
     history = json.loads(out.with_suffix(".history.json").read_text())
     assert [len(h["loss"]) for h in history["histories"]] == [1, 1]  # two members, one epoch each
-    assert 0 < history["not_a_digit_below"] < 1
+    assert 0 < history["not_a_digit_below"] < 1 and 0 < history["not_a_digit_below_centred"] < 1  # one a pipeline
     assert set(history["held_out"]["handwriting_accuracy"]) == {"phone", "centred"}
     assert out.with_suffix(".curves.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "doodles.jsonl", "ones.jsonl", "sevens.jsonl", "small.curves.png",

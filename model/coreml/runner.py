@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.contract import NOT_A_DIGIT_KEY
+from model.contract import NOT_A_DIGIT_KEYS
 from model.coreml.layers import COMPILERS
 from model.coreml.spec import check_fields, read_spec, read_weights, to_float16
 from model.errors import ModelFileError
@@ -126,17 +126,21 @@ class CoreMLModel:
         self.label_name = description.predictedFeatureName or None
         self.output_blob = self.probabilities_name
         self.metadata = description.metadata
-        self.not_a_digit_below = None
-        if NOT_A_DIGIT_KEY in description.metadata.userDefined:
-            text = description.metadata.userDefined[NOT_A_DIGIT_KEY]
-            try:
-                self.not_a_digit_below = float(text)
-            except ValueError:
-                self.not_a_digit_below = float("nan")
-            if not 0.0 <= self.not_a_digit_below <= 1.0:
-                raise ModelFileError(f"{self.path}: metadata {NOT_A_DIGIT_KEY!r} is {text!r}, "
-                                     "expected a probability from 0 to 1")
+        self.not_a_digit_below, self.not_a_digit_below_centred = (
+            self._threshold(description.metadata.userDefined, key) for key in NOT_A_DIGIT_KEYS.values())
         self.labels = [str(i) for i in range(10)]
+
+    def _threshold(self, user_defined, key: str) -> float | None:
+        if key not in user_defined:
+            return None
+        text = user_defined[key]
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not 0.0 <= value <= 1.0:
+            raise ModelFileError(f"{self.path}: metadata {key!r} is {text!r}, expected a probability from 0 to 1")
+        return value
 
     def _read_classes(self, network, kind: str) -> None:
         if kind == "neuralNetworkClassifier":

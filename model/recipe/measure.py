@@ -19,7 +19,7 @@ from model.errors import DataError
 from model.recipe.data import load_mnist
 from model.recipe.evaluation import ReportSet, confusion_matrix, per_class_accuracy, probabilities_of, write_report
 from model.runtime.cli import LEGACY_PIPELINE_NAMES
-from model.runtime.engines import load_engine
+from model.runtime.engines import load_engine, not_a_digit_below
 from model.runtime.pipelines import is_blank, to_model_input
 from model.runtime.strokes import OFF_CANVAS, read_drawings
 from model.runtime.verdict import not_a_digit_mask
@@ -90,7 +90,7 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
         for pipeline in args.pipelines:
             probabilities = probabilities_of(engine, inputs[pipeline])
             predicted = probabilities.argmax(axis=1)
-            rejected = not_a_digit_mask(probabilities, engine.not_a_digit_below)
+            rejected = not_a_digit_mask(probabilities, not_a_digit_below(engine, pipeline))
             result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
             if exact is not None:
                 result["precision_effect"][pipeline] = precision_effect(inputs[pipeline], probabilities)

@@ -25,6 +25,7 @@ class Engine(Protocol):
     kind: EngineKind
     path: Path
     not_a_digit_below: float | None  # top probability below which a drawing is "not a digit"
+    not_a_digit_below_centred: float | None  # the centred pipeline's own, where the model records one
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         """(N, 28, 28) or (28, 28) inputs in [0, 1] -> (N, 10) or (10,) probabilities."""
@@ -69,6 +70,7 @@ class CoreMLEngine:
         self.precision = precision
         self.model = CoreMLModel(path, precision)
         self.not_a_digit_below = self.model.not_a_digit_below
+        self.not_a_digit_below_centred = self.model.not_a_digit_below_centred
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         return self.model.probabilities(to_pixels(inputs))
@@ -82,7 +84,8 @@ class KerasEngine:
         self.path = path
         self.precision = "float32"  # TensorFlow on this computer
         self.model = load_keras_model(path)
-        self.not_a_digit_below = recorded_threshold(path)
+        self.not_a_digit_below = recorded_threshold(path, "phone")
+        self.not_a_digit_below_centred = recorded_threshold(path, "centred")
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
         inputs = to_pixels(inputs).astype(np.float32) / np.float32(255.0)
@@ -147,11 +150,20 @@ class Prediction:
         return int(np.argmax(self.probabilities))
 
 
-def predict_input(engine: Engine, model_input: np.ndarray) -> Prediction:
+def not_a_digit_below(engine: Engine, pipeline: str) -> float | None:
+    """The threshold for inputs made by `pipeline`: each pipeline's own, chosen
+    alike (it calls 2 % of held-out phone-like digits "not a digit"), where the
+    model records one; else the phone's, the one the phone runs."""
+    centred = getattr(engine, "not_a_digit_below_centred", None)
+    return centred if pipeline == "centred" and centred is not None else engine.not_a_digit_below
+
+
+def predict_input(engine: Engine, model_input: np.ndarray, pipeline: str) -> Prediction:
+    """`model_input` made by `pipeline` -> model -> the verdict by that pipeline's threshold."""
     probabilities = engine.probabilities(model_input)
-    return Prediction(model_input, probabilities, judge(probabilities, engine.not_a_digit_below))
+    return Prediction(model_input, probabilities, judge(probabilities, not_a_digit_below(engine, pipeline)))
 
 
 def predict_bitmap(engine: Engine, bitmap: np.ndarray, pipeline: str) -> Prediction:
     """Canvas bitmap -> pipeline -> model. Raises NothingDrawn for a blank canvas."""
-    return predict_input(engine, to_model_input(bitmap, pipeline))
+    return predict_input(engine, to_model_input(bitmap, pipeline), pipeline)

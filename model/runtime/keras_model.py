@@ -9,7 +9,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from model.contract import INPUT_SHAPE, NUM_CLASSES
+from model.contract import INPUT_SHAPE, NOT_A_DIGIT_KEYS, NUM_CLASSES
 from model.errors import ModelFileError
 from model.limits import MODEL_MEGABYTES, check_regular_file
 
@@ -61,9 +61,9 @@ def history_path(model_path: str | os.PathLike) -> Path:
     return Path(model_path).with_suffix(".history.json")
 
 
-def recorded_threshold(model_path: str | os.PathLike) -> float | None:
-    """The "not a digit" threshold training recorded beside a .keras model."""
+def recorded_threshold(model_path: str | os.PathLike, pipeline: str = "phone") -> float | None:
+    """The "not a digit" threshold of `pipeline` training recorded beside a .keras model."""
     try:
-        return float(json.loads(history_path(model_path).read_text())["not_a_digit_below"])
+        return float(json.loads(history_path(model_path).read_text())[NOT_A_DIGIT_KEYS[pipeline]])
     except (OSError, ValueError, KeyError, TypeError):
         return None
