@@ -131,7 +131,9 @@ def test_the_personal_model_is_the_phones_drop_in_with_where_it_came_from(tmp_pa
     (tmp_path / "p.mlmodel").write_bytes(personal_model_bytes(result))
     personal = CoreMLModel(tmp_path / "p.mlmodel")
     assert personal.specification_version == base.specification_version == 1
-    assert personal.not_a_digit_below == base.not_a_digit_below
+    assert (personal.not_a_digit_below, personal.not_a_digit_below_centred) == (base.not_a_digit_below,
+                                                                             base.not_a_digit_below_centred)
+    assert personal.not_a_digit_below_centred is not None  # both pipelines keep their own
     assert [f.name for f in personal.spec.description.output] == [f.name for f in base.spec.description.output]
     metadata = personal.spec.description.metadata.userDefined
     assert metadata["personalised_from"] == "keras_mnist_cnn.mlmodel" and metadata["personal_drawings"] == "3"
