@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import check_writable_file, run_interruptibly
+from model.runtime.cli import check_split_files, run_interruptibly
 
 SPLITS = {"tra": "train", "tes": "test"}
 
@@ -28,9 +27,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="build/handwriting", help="folder to write the two stroke files into")
     parser.add_argument("--seed", type=int, default=81, help="seed of the placement on the canvas")
     args = parser.parse_args(argv)
-    outs = {split: Path(args.out) / f"pendigits-{name}.jsonl.gz" for split, name in SPLITS.items()}
-    for out in outs.values():
-        check_writable_file(out, "--out", megabytes=10)
+    outs = check_split_files(args.out, "pendigits", megabytes=10)
 
     def work() -> int:
         import numpy as np
@@ -39,8 +36,9 @@ def main(argv=None) -> int:
         from model.runtime.strokes import write_drawings
 
         rng = np.random.default_rng(args.seed)
-        for split, out in outs.items():
-            drawings = [fit_to_canvas(d, rng) for d in read_pendigits(getattr(args, split), SPLITS[split])]
+        for file, split in SPLITS.items():
+            drawings = [fit_to_canvas(d, rng) for d in read_pendigits(getattr(args, file), split)]
+            out = outs[split]
             write_drawings(out, drawings)
             writers = len({d.writer for d in drawings})
             print(f"wrote {len(drawings)} digits by {writers} writers to {out}")

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import check_writable_file, run_interruptibly
+from model.runtime.cli import check_split_files, run_interruptibly
 
 
 def main(argv=None) -> int:
@@ -25,9 +24,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="build/doodles", help="folder to write the two stroke files into")
     parser.add_argument("--seed", type=int, default=345, help="seed of the placement on the canvas")
     args = parser.parse_args(argv)
-    outs = {split: Path(args.out) / f"quickdraw-{split}.jsonl.gz" for split in ("train", "test")}
-    for out in outs.values():
-        check_writable_file(out, "--out", megabytes=20)
+    outs = check_split_files(args.out, "quickdraw", megabytes=20)
 
     def work() -> int:
         import numpy as np

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import check_input_files, check_writable_file, run_interruptibly
-
-SPLITS = ("train", "test")
+from model.runtime.cli import check_input_files, check_split_files, run_interruptibly
 
 
 def main(argv=None) -> int:
@@ -28,9 +25,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=177, help="seed of the placement on the canvas")
     args = parser.parse_args(argv)
     check_input_files([("--json", args.json)])
-    outs = {split: Path(args.out) / f"uji-{split}.jsonl.gz" for split in SPLITS}
-    for out in outs.values():
-        check_writable_file(out, "--out", megabytes=10)
+    outs = check_split_files(args.out, "uji", megabytes=10)
 
     def work() -> int:
         import numpy as np

@@ -95,6 +95,15 @@ def _check_folder(folder: Path, option: str, megabytes: float) -> None:
             raise OutputError(f"{option} {folder}: cannot write there ({error.strerror})") from error
 
 
+def check_split_files(folder: str, source: str, megabytes: float) -> dict[str, Path]:
+    """The stroke files a converter writes, FOLDER/SOURCE-train.jsonl.gz and
+    FOLDER/SOURCE-test.jsonl.gz by split, each checked now as --out."""
+    outs = {split: Path(folder) / f"{source}-{split}.jsonl.gz" for split in ("train", "test")}
+    for out in outs.values():
+        check_writable_file(out, "--out", megabytes)
+    return outs
+
+
 def check_writable_file(path: Path, option: str, megabytes: float = 1) -> None:
     """Exit with one line now, before any work, if `path` cannot be written
     (a .mlpackage is a folder that is replaced whole)."""
