@@ -70,19 +70,75 @@ def test_barred_zeros_come_in_every_direction(mnist):
     assert 0.3 < len(beyond) / len(bars) < 0.9
 
 
-def test_a_one_with_a_long_flat_flag_and_no_base_is_labelled_one_or_seven(mnist):
-    from model.recipe.synthesis import AMBIGUOUS_FLAG_DEGREES, AMBIGUOUS_FLAG_LENGTH, ONE_OR_SEVEN
+def test_a_one_with_a_flag_and_no_base_is_a_flagged_one_until_its_drawing_is_measured(mnist):
+    from model.recipe.synthesis import FLAGGED_ONE
 
     one = skeleton_strokes(mnist.x_train[np.flatnonzero(mnist.y_train == 1)[0]])
-    height = np.ptp([y for stroke in one for _, y in stroke])
     rng = np.random.default_rng(1)
     for strokes, label in (writing_variant(one, 1, rng) for _ in range(600)):
         extra = [s for s in strokes[-2:] if len(s) == 2 and s not in one]
         flags = [s for s in extra if s[1][1] < s[0][1]]  # rising to the top
         bases = [s for s in extra if s[0][1] == s[1][1]]
-        long_flat = [f for f in flags if np.hypot(*np.subtract(f[1], f[0])) >= AMBIGUOUS_FLAG_LENGTH * height * 0.999
-                     and np.degrees(np.arctan2(f[0][1] - f[1][1], f[1][0] - f[0][0])) <= AMBIGUOUS_FLAG_DEGREES]
-        assert (label == ONE_OR_SEVEN) == bool(long_flat and not bases)
+        assert (label == FLAGGED_ONE) == bool(flags and not bases)
+
+
+def test_a_drawn_one_is_one_or_seven_only_when_it_is_as_wide_at_the_top_as_a_seven(mnist):
+    from model.recipe.synthesis import ONE_OR_SEVEN, SEVEN_TOP_WIDTH
+
+    ones = mnist.x_train[mnist.y_train == 1][:300]
+    drawn = synthesize(ones, np.ones(len(ones), np.int64), np.random.default_rng(2),
+                       lambda strokes, width: render_strokes(strokes, width=width))
+    assert set(drawn["labels"]) == {1, ONE_OR_SEVEN}
+    for image, label in zip(drawn["centred"], drawn["labels"], strict=True):
+        if label == ONE_OR_SEVEN:
+            rows = np.flatnonzero((image >= 0.4).any(axis=1))
+            top = image[rows[0]:rows[0] + round(0.15 * (rows[-1] - rows[0] + 1))] >= 0.4
+            columns = np.flatnonzero(top.any(axis=0))
+            assert (columns[-1] - columns[0] + 1) / (rows[-1] - rows[0] + 1) >= SEVEN_TOP_WIDTH
+    assert 0.02 < np.mean(drawn["labels"] == ONE_OR_SEVEN) < 0.2
+
+
+def test_a_drawn_seven_without_a_crossbar_is_seven_or_one_only_when_as_narrow_at_the_top_as_a_flagged_one(mnist):
+    from model.recipe.synthesis import BARLESS_SEVEN, ONE_TOP_WIDTH, SEVEN_OR_ONE, top_width
+
+    sevens = mnist.x_train[mnist.y_train == 7][:300]
+    rng = np.random.default_rng(3)
+    planned = [writing_variant(skeleton_strokes(image), 7, rng) for image in sevens[:100]]
+    assert all((label == BARLESS_SEVEN) == (len(strokes) == len(skeleton_strokes(image)))
+               for (strokes, label), image in zip(planned, sevens[:100], strict=True))  # a crossbar is one more stroke
+    drawn = synthesize(sevens, np.full(len(sevens), 7), np.random.default_rng(4),
+                       lambda strokes, width: render_strokes(strokes, width=width))
+    assert set(drawn["labels"]) == {7, SEVEN_OR_ONE}
+    assert all(top_width(image) < ONE_TOP_WIDTH
+               for image, label in zip(drawn["centred"], drawn["labels"], strict=True) if label == SEVEN_OR_ONE)
+    assert 0.02 < np.mean(drawn["labels"] == SEVEN_OR_ONE) < 0.2
+
+
+def test_the_top_width_that_makes_a_seven_a_one_is_three_flagged_ones_in_four(mnist):
+    from model.recipe.synthesis import FLAGGED_ONE, ONE_TOP_WIDTH, draw_inputs, top_width
+
+    rng = np.random.default_rng(7)
+    widths = []
+    for image in mnist.x_train[mnist.y_train == 1][:800]:
+        strokes, label = writing_variant(skeleton_strokes(image), 1, rng)
+        if label == FLAGGED_ONE:
+            widths.append(top_width(draw_inputs(strokes, rng, lambda s, width: render_strokes(s, width=width))["centred"]))
+    assert len(widths) > 100
+    assert abs(np.percentile(widths, 75) - ONE_TOP_WIDTH) <= 0.05
+
+
+def test_from_the_top_width_that_makes_a_one_a_seven_mnist_has_more_sevens_than_ones(mnist):
+    from model.recipe.synthesis import SEVEN_TOP_WIDTH, top_width
+
+    widths = {digit: np.array([top_width(image / 255) for image in mnist.x_train[mnist.y_train == digit]])
+              for digit in (1, 7)}
+    assert abs(np.percentile(widths[7], 5) - SEVEN_TOP_WIDTH) < 0.03  # as wide as one seven in twenty
+
+    def count(digit, low, high):
+        return int(((widths[digit] >= low) & (widths[digit] < high)).sum())
+
+    assert count(7, SEVEN_TOP_WIDTH, SEVEN_TOP_WIDTH + 0.05) > count(1, SEVEN_TOP_WIDTH, SEVEN_TOP_WIDTH + 0.05)
+    assert count(1, SEVEN_TOP_WIDTH - 0.05, SEVEN_TOP_WIDTH) > count(7, SEVEN_TOP_WIDTH - 0.05, SEVEN_TOP_WIDTH)
 
 
 def test_fours_and_nines_are_sometimes_written_in_other_forms(mnist):

@@ -190,14 +190,27 @@ def test_sigterm_during_synthesis_exits_143_and_leaves_no_worker(tmp_path, mnist
 
 
 def test_targets_are_one_hot_even_for_no_digits_and_split_for_a_one_that_is_a_seven():
-    from model.recipe.synthesis import ONE_OR_SEVEN
+    from model.recipe.synthesis import ONE_OR_SEVEN, SEVEN_OR_ONE
     from model.recipe.training import NO_DIGIT_LABEL, SOFT_TARGETS, targets
 
-    got = targets(np.array([3, NO_DIGIT_LABEL, ONE_OR_SEVEN]))
+    got = targets(np.array([3, NO_DIGIT_LABEL, ONE_OR_SEVEN, SEVEN_OR_ONE]))
     assert got[0].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
     assert got[1] == pytest.approx([0.1] * 10)
     assert got[2][1] == SOFT_TARGETS[ONE_OR_SEVEN][1] and got[2][7] == SOFT_TARGETS[ONE_OR_SEVEN][7]
-    assert got.sum(axis=1) == pytest.approx([1, 1, 1])
+    assert got[3][7] > got[3][1] > 0 and got[3].argmax() == 7
+    assert got.sum(axis=1) == pytest.approx([1, 1, 1, 1])
+
+
+def test_only_mnists_sevens_as_narrow_at_the_top_as_a_flagged_one_are_softened(mnist):
+    from model.recipe.synthesis import ONE_TOP_WIDTH, SEVEN_OR_ONE, top_width
+    from model.recipe.training import mnist_soft_labels
+
+    images, labels = mnist.x_train[:6000], mnist.y_train[:6000]
+    soft = mnist_soft_labels(images, labels)
+    changed = np.flatnonzero(soft != labels)
+    assert set(labels[changed]) == {7} and set(soft[changed]) == {SEVEN_OR_ONE}
+    assert all(top_width(images[i] / 255) < ONE_TOP_WIDTH for i in changed)
+    assert 0.01 < len(changed) / (labels == 7).sum() < 0.15
 
 
 def test_each_epoch_mixes_mnist_phone_like_digits_real_handwriting_and_no_digits():

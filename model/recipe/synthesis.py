@@ -18,7 +18,7 @@ from model.recipe.skeleton import skeleton_strokes
 from model.runtime.pipelines import PIPELINES, to_model_input
 from model.runtime.strokes import CANVAS_SIZE, Stroke
 
-VERSION = 6  # bump when the drawings change, to refresh caches
+VERSION = 8  # bump when the drawings change, to refresh caches
 Render = Callable[..., np.ndarray]  # render(strokes, width=...) -> 375x375 uint8
 
 # Ranges wider than any one sample of writers: the model must not care where,
@@ -37,10 +37,19 @@ JITTER = 1.2  # largest std of the hand's tremor, canvas px
 # (writing_variant). Set once from how these forms are written across Europe,
 # Latin America and Asia, not fitted to any sample.
 VARIANT_CHANCE = {0: 0.25, 1: 0.6, 4: 0.3, 7: 0.3, 9: 0.3}
-# A "1" whose flag is this long (of its height) and this flat is also a
-# bar-less "7" as many write it: its honest answer is "1 or 7", not 99 % one.
-AMBIGUOUS_FLAG_LENGTH = 0.45
-AMBIGUOUS_FLAG_DEGREES = 30.0
+# A "1" with a flag and no base is also a bar-less "7" when its drawing, as
+# placed (warp, shear and slant included), is as wide at its top as one MNIST
+# seven in twenty, measured alike on the centred input, which is built like
+# MNIST's digits: its honest answer is "1 or 7", not 99 % one.
+TOP_BAND = 0.15  # the top of a digit, of its height: where a seven's bar lies
+SEVEN_TOP_WIDTH = 0.35  # of the height: MNIST sevens' 5th percentile; wider, its sevens outnumber its ones
+FLAGGED_ONE = 12  # a one with a flag and no base, until its drawing is measured
+# And the other way: a seven with no crossbar is also a flagged "1" when its
+# drawing is no wider at its top than three flagged ones in four (0.40 of the
+# height, the generated flagged ones' upper quartile, measured alike).
+ONE_TOP_WIDTH = 0.40
+BARLESS_SEVEN = 14  # a seven with no crossbar, until its drawing is measured
+SEVEN_OR_ONE = 13
 ONE_OR_SEVEN = 11  # the label of such a drawing (training.SOFT_TARGETS)
 # Elastic distortion (Simard et al. 2003): a smooth random warp, so shapes vary
 # the way different writers' do, beyond what an affine map can.
@@ -54,10 +63,10 @@ def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator)
     angle and often past the oval), continental ones with a flag and a base,
     ones as a plain stroke, open and closed fours, crossed sevens, nines with a
     straight or a curled tail. Returns the strokes and their label
-    (ONE_OR_SEVEN for a one that is also a seven)."""
+    (FLAGGED_ONE or BARLESS_SEVEN for a drawing that may be both, see measured_label)."""
     chance = VARIANT_CHANCE.get(label, 0.0)
     if not strokes or rng.random() >= chance:
-        return strokes, label
+        return strokes, BARLESS_SEVEN if label == 7 else label
     points = np.array([p for stroke in strokes for p in stroke])
     (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
     height, width = max(bottom - top, 1.0), max(right - left, 1.0)
@@ -71,7 +80,7 @@ def writing_variant(strokes: list[Stroke], label: int, rng: np.random.Generator)
         bar_y = top + rng.uniform(0.45, 0.6) * height
         near = points[np.abs(points[:, 1] - bar_y) < 0.05 * height]
         if not len(near):
-            return strokes, label
+            return strokes, BARLESS_SEVEN
         bar_x, half = near[:, 0].mean(), rng.uniform(0.15, 0.3) * height
         return strokes + [[(bar_x - half, bar_y), (bar_x + half, bar_y)]], label
     if label == 9:
@@ -96,8 +105,7 @@ def _zero_bar(left: float, top: float, width: float, height: float, rng: np.rand
 def _one_variant(strokes: list[Stroke], points: np.ndarray, height: float,
                  rng: np.random.Generator) -> tuple[list[Stroke], int]:
     """A "1" as a plain stroke, or with a continental flag (often long, nearly
-    horizontal), a base, or both. A long flat flag with no base is also a
-    bar-less "7": labelled ONE_OR_SEVEN."""
+    horizontal), a base, or both; FLAGGED_ONE for a flag with no base."""
     peak = tuple(points[np.argmin(points[:, 1])])
     foot = tuple(points[np.argmax(points[:, 1])])
     form = rng.random()
@@ -105,17 +113,17 @@ def _one_variant(strokes: list[Stroke], points: np.ndarray, height: float,
         return [[peak, foot]], 1
     body = strokes if rng.random() < 0.5 else [[peak, foot]]
     extra: list[Stroke] = []
-    ambiguous = False
+    flagged = False
     if form < 0.85:
         fraction, degrees = rng.uniform(0.2, 0.75), rng.uniform(5.0, 60.0)  # below the horizontal, to the left
         length, angle = fraction * height, np.radians(degrees)
         extra.append([(peak[0] - length * np.cos(angle), peak[1] + length * np.sin(angle)), peak])
-        ambiguous = fraction >= AMBIGUOUS_FLAG_LENGTH and degrees <= AMBIGUOUS_FLAG_DEGREES
+        flagged = True
     if form >= 0.85 or rng.random() < 0.35:
         half = rng.uniform(0.15, 0.35) * height
         extra.append([(foot[0] - half, foot[1]), (foot[0] + half, foot[1])])
-        ambiguous = False
-    return body + extra, ONE_OR_SEVEN if ambiguous else 1
+        flagged = False
+    return body + extra, FLAGGED_ONE if flagged else 1
 
 
 def _four(left: float, top: float, width: float, height: float, open_top: bool,
@@ -223,6 +231,30 @@ def hand_drawn(strokes: Sequence[Stroke], rng: np.random.Generator) -> list[Stro
     return drawn
 
 
+def top_width(image: np.ndarray) -> float:
+    """How wide the ink (>= 0.4) is in the top TOP_BAND of its height, as a
+    fraction of that height."""
+    ink = np.asarray(image) >= 0.4
+    rows = np.flatnonzero(ink.any(axis=1))
+    if not len(rows):
+        return 0.0
+    height = rows[-1] - rows[0] + 1
+    columns = np.flatnonzero(ink[rows[0]:rows[0] + max(2, round(TOP_BAND * height))].any(axis=0))
+    return float(columns[-1] - columns[0] + 1) / height
+
+
+def measured_label(label: int, centred: np.ndarray) -> int:
+    """The label of a drawing from its planned one (writing_variant) and its
+    centred input: a flagged one as wide at its top as a seven can be is
+    ONE_OR_SEVEN, a bar-less seven as narrow there as a flagged one is
+    SEVEN_OR_ONE; anything else keeps its digit."""
+    if label == FLAGGED_ONE:
+        return ONE_OR_SEVEN if top_width(centred) >= SEVEN_TOP_WIDTH else 1
+    if label == BARLESS_SEVEN:
+        return SEVEN_OR_ONE if top_width(centred) < ONE_TOP_WIDTH else 7
+    return label
+
+
 def draw_inputs(strokes: Sequence[Stroke], rng: np.random.Generator, render: Render) -> dict[str, np.ndarray]:
     """One hand-drawn rendering of `strokes`, as each pipeline hands it to the model."""
     bitmap = render(hand_drawn(strokes, rng), width=rng.uniform(*BRUSH_WIDTH))
@@ -237,8 +269,9 @@ def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     inputs = {pipeline: np.zeros((len(images), 28, 28), np.float32) for pipeline in PIPELINES}
     drawn_labels = np.asarray(labels, np.int64).copy()
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
-        strokes, drawn_labels[index] = writing_variant(skeleton_strokes(image), int(label), rng)
+        strokes, drawn_label = writing_variant(skeleton_strokes(image), int(label), rng)
         drawn = draw_inputs(strokes, rng, render)
+        drawn_labels[index] = measured_label(drawn_label, drawn["centred"])
         for pipeline in PIPELINES:
             inputs[pipeline][index] = drawn[pipeline]
     return {**inputs, "labels": drawn_labels}

@@ -30,7 +30,7 @@ from model.runtime.pipelines import PIPELINES
 
 NO_DIGIT_LABEL = 10  # the label of drawings that are no digit: their target is 0.1 for each digit
 # Drawings that are honestly two digits: their targets split between them.
-SOFT_TARGETS = {synthesis.ONE_OR_SEVEN: {1: 0.6, 7: 0.4}}
+SOFT_TARGETS = {synthesis.ONE_OR_SEVEN: {1: 0.6, 7: 0.4}, synthesis.SEVEN_OR_ONE: {7: 0.6, 1: 0.4}}
 # Each pipeline's threshold calls this share of held-out phone-like digits "not
 # a digit" (the product allows 2 % of real digits); the phone runs the phone's.
 DIGITS_REJECTED = 0.02
@@ -155,6 +155,15 @@ def random_shift(images: np.ndarray, rng: np.random.Generator, max_shift: int = 
         chosen = np.flatnonzero((offsets[:, 0] == dy) & (offsets[:, 1] == dx))
         shifted[chosen] = padded[chosen, dy:dy + size, dx:dx + size]
     return shifted
+
+
+def mnist_soft_labels(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """MNIST's labels, with its sevens as narrow at the top as a flagged one
+    (synthesis.ONE_TOP_WIDTH) labelled SEVEN_OR_ONE."""
+    soft = np.asarray(labels, np.int64).copy()
+    for index in np.flatnonzero(soft == 7):
+        soft[index] = synthesis.measured_label(synthesis.BARLESS_SEVEN, images[index] / 255.0)
+    return soft
 
 
 def targets(labels: np.ndarray) -> np.ndarray:
@@ -299,7 +308,7 @@ def train_member(member: int, train_images, train_labels, phone_like: TrainingSe
 
     seed = recipe.seed + 1000 * member
     keras.utils.set_random_seed(seed)
-    training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels, phone_like,
+    training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, mnist_soft_labels(train_images, train_labels), phone_like,
                                 recipe.batch_size, seed,
                                 digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
                                 not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)),
