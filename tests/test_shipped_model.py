@@ -13,16 +13,16 @@ from model.runtime.engines import load_engine, not_a_digit_below
 from model.runtime.pipelines import to_model_input
 from model.runtime.verdict import not_a_digit_mask
 
-MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9950
-# Measured for the shipped .mlmodel, run 16 (scripts/evaluate.py --json), each pipeline at its own threshold.
-STROKES_MEASURED = {"phone": 0.9851, "centred": 0.9863}
-DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0112, "centred": 0.0106}  # on the shared sample
-NOT_DIGITS_CAUGHT = {"phone": 0.9745, "centred": 0.9870}  # generated, seed 2026 (kinds 4: looped ascenders)
+MNIST_TEST_FLOOR = 0.995  # the target; measured 0.9951
+# Measured for the shipped .mlmodel, run 26 (scripts/evaluate.py --json), each pipeline at its own threshold.
+STROKES_MEASURED = {"phone": 0.9845, "centred": 0.9869}
+DIGITS_CALLED_NOT_A_DIGIT = {"phone": 0.0106, "centred": 0.0124}  # on the shared sample
+NOT_DIGITS_CAUGHT = {"phone": 0.9775, "centred": 0.9890}  # generated, seed 2026 (kinds 4: looped ascenders)
 # Stroke-font letters of the half runs 5 and 6 never drew (make_not_digits.py --kind held-out-letters); trained on
 # from run 7, so a check that they stay caught.
-HELD_OUT_LETTERS_CAUGHT = {"phone": 0.9865, "centred": 0.9950}
+HELD_OUT_LETTERS_CAUGHT = {"phone": 0.9880, "centred": 0.9940}
 # Real letters by the sample's writers (unipen_letters_sample.jsonl.gz), measured only.
-REAL_LETTERS_CAUGHT = {"phone": 0.9302, "centred": 0.9466}
+REAL_LETTERS_CAUGHT = {"phone": 0.9267, "centred": 0.9397}
 MARGIN = 0.005
 
 
