@@ -165,18 +165,3 @@ def test_not_digit_drawings_stay_on_the_canvas_and_vary():
     points = np.array([p for drawing in drawings for stroke in drawing for p in stroke])
     assert points.min() >= 0 and points.max() <= 375
     assert len({len(drawing) for drawing in drawings}) > 5  # many kinds, not one shape
-
-
-def test_drawing_workers_are_born_ignoring_ctrl_c_and_the_parent_keeps_it():
-    """A Ctrl-C that reached a worker still importing (before its initializer) could hang the pool."""
-    import concurrent.futures
-    import multiprocessing
-    import signal
-
-    from model.recipe.synthesis import _ctrl_c_ignored_by_new_workers
-
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        with _ctrl_c_ignored_by_new_workers():
-            in_worker = pool.submit(signal.getsignal, signal.SIGINT)
-        assert in_worker.result(timeout=60) == signal.SIG_IGN
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

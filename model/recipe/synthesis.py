@@ -9,7 +9,6 @@ app's own renderer (passed in as `render`, so this module never imports Qt).
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Sequence
 
@@ -348,24 +347,6 @@ def _worker_start(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-@contextlib.contextmanager
-def _ctrl_c_ignored_by_new_workers():
-    """Workers are started (on submit) with Ctrl-C ignored from birth: one hit
-    while it still imports, before its initializer runs, would kill it and can
-    hang the pool. The parent ignores it only while they start."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, seed: int, render: Render,
                         workers: int = 2, count: int | None = None, chunk: int = 2000,
                         progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
@@ -384,11 +365,10 @@ def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, se
                                                   initializer=_worker_start, initargs=(os.getpid(),))
     try:
         futures = {}
-        with _ctrl_c_ignored_by_new_workers():
-            for start in starts:
-                size = min(chunk, total - start)
-                part = (images[start:start + size], labels[start:start + size]) if images is not None else (None, None)
-                futures[pool.submit(_synthesize_chunk, *part, size, seed + start, render)] = start
+        for start in starts:
+            size = min(chunk, total - start)
+            part = (images[start:start + size], labels[start:start + size]) if images is not None else (None, None)
+            futures[pool.submit(_synthesize_chunk, *part, size, seed + start, render)] = start
         done = 0
         for future in concurrent.futures.as_completed(futures):
             results[futures[future]] = future.result()
