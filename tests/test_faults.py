@@ -276,8 +276,10 @@ def test_ctrl_c_while_training_draws_its_drawings_exits_130_at_once_leaving_no_w
 
     command = [sys.executable, "scripts/train.py", "--data", str(mnist_npz), "--out", str(tmp_path / "m.keras"), "--limit", "4000", "--not-digits", "0", "--workers", "2",
                "--cache", str(tmp_path / "cache"), "--epochs", "1"]
+    # Started as from a terminal, Ctrl-C not ignored: a test run launched in the background (`cmd &`) inherits
+    # SIGINT ignored, and so would train.py.
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in process.stdout:
         if line.startswith("phone-like digits, copy 1"):
             break
