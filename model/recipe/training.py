@@ -308,7 +308,7 @@ def train_member(member: int, train_images, train_labels, phone_like: TrainingSe
 
     seed = recipe.seed + 1000 * member
     keras.utils.set_random_seed(seed)
-    training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, mnist_soft_labels(train_images, train_labels), phone_like,
+    training_data = MixedEpochs(train_images.astype(np.float32) / 255.0, train_labels, phone_like,
                                 recipe.batch_size, seed,
                                 digits_per_epoch=round(recipe.phone_ratio * len(train_images)),
                                 not_digits_per_epoch=round(recipe.not_digit_ratio * len(train_images)),
@@ -349,10 +349,11 @@ def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,
     # Read before any drawing, so that a wrong file is refused at once.
     doodles = read_doodles(recipe.doodles) if recipe.doodles else None
     phone_like = phone_like_training_set(train_images, train_labels, recipe, render, workers, cache, log, doodles)
+    mnist_labels = mnist_soft_labels(train_images, train_labels)  # the same for every member
     started = time.monotonic()
     members, histories = [], []
     for member in range(recipe.members):
-        network, history = train_member(member, train_images, train_labels, phone_like, test_images, test_labels,
+        network, history = train_member(member, train_images, mnist_labels, phone_like, test_images, test_labels,
                                         recipe, log)
         check_finite(network, [history])  # a diverged member fails the run now, not after the others
         members.append(network)

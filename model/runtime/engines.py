@@ -154,7 +154,7 @@ def not_a_digit_below(engine: Engine, pipeline: str) -> float | None:
     """The threshold for inputs made by `pipeline`: each pipeline's own, chosen
     alike (it calls 2 % of held-out phone-like digits "not a digit"), where the
     model records one; else the phone's, the one the phone runs."""
-    centred = getattr(engine, "not_a_digit_below_centred", None)
+    centred = engine.not_a_digit_below_centred
     return centred if pipeline == "centred" and centred is not None else engine.not_a_digit_below
 
 
