@@ -103,6 +103,8 @@ def main(argv=None) -> int:
     if args.screenshot:
         window.predict()
         app.processEvents()
+        window.show_whole_side_panel()
+        app.processEvents()
         try:
             save_screenshot(window, Path(args.screenshot))
         except OSError as error:

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -185,7 +186,7 @@ class MainWindow(QMainWindow):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setToolTip("The models shown and their state")
 
-        side_scroll = side_panel(self.bars, self.input_view, [("Input pipeline", self.pipeline_box),
+        self.side_scroll = side_scroll = side_panel(self.bars, self.input_view, [("Input pipeline", self.pipeline_box),
                                  ("Engine", self.engine_box), ("", self.compare_box), ("", personalise)],
                                  self.status_label)
 
@@ -199,6 +200,15 @@ class MainWindow(QMainWindow):
         self.resize(840, 740)
         self.restoreGeometry(self.settings.value("window/geometry", b""))
         fit_to_screen(self)
+
+    def show_whole_side_panel(self) -> None:
+        """Grow the window until its side panel needs no scrolling (a screenshot shows everything)."""
+        scroll_bar = self.side_scroll.verticalScrollBar()
+        for _ in range(4):  # wrapped lines reflow as it grows
+            QApplication.processEvents()
+            if scroll_bar.maximum() <= 0:
+                return
+            self.resize(self.width(), self.height() + scroll_bar.maximum())
 
     # --- observing the session
     def _session_changed(self, what: str) -> None:

@@ -148,6 +148,17 @@ def test_compare_shows_both_engines(window, qtbot, drawings):
     assert "All 2 models say" in window.status_label.text() or "disagree" in window.status_label.text()
 
 
+def test_a_screenshot_window_grows_to_show_the_whole_side_panel(window, qtbot, drawings):
+    draw_strokes(window.canvas, drawings[9].strokes)
+    window.compare_box.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.session.predictions) == 2 and window.session.predictions[1] is not None,
+                    timeout=60000)
+    window.resize(window.width(), 500)
+    qtbot.waitUntil(lambda: window.side_scroll.verticalScrollBar().maximum() > 0)
+    window.show_whole_side_panel()
+    assert window.side_scroll.verticalScrollBar().maximum() == 0
+
+
 def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tmp_path, settings, data_dir):
     missing = tmp_path / "gone.mlmodel"
     window = MainWindow(model_paths={"coreml": missing}, settings=settings, data_dir=data_dir)

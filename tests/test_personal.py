@@ -110,6 +110,14 @@ def test_teaching_ten_of_a_writers_digits_helps_that_writers_other_digits(mnist,
     assert before < 0.9 and after > before + 0.05, (before, after)  # measured: see the README
 
 
+def test_a_set_of_one_digit_is_refused_and_asks_for_the_other_digits(mnist):
+    rng = np.random.default_rng(5)
+    ones = [e for e in writer_of_flagged_ones(mnist, 400, rng) if e.label == 1][:8]
+    result = personalise(DEFAULT_COREML_MODEL, ones, "phone", render_strokes)
+    assert not result.used and result.general_after < result.general_before - 0.01
+    assert "taught only 1s" in result.why_not and "other digits too" in result.why_not
+
+
 def test_a_set_the_model_already_reads_right_and_sure_teaches_nothing_and_says_so():
     crossed_seven = [[(100.0, 80.0), (280.0, 80.0), (190.0, 320.0)], [(130.0, 200.0), (250.0, 200.0)]]
     result = personalise(DEFAULT_COREML_MODEL, [Example(1, ONE), Example(7, crossed_seven)], "phone", render_strokes)
