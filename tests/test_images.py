@@ -42,6 +42,19 @@ def test_dark_ink_on_white_paper_is_inverted(tmp_path):
     assert_a_centred_seven(image_to_canvas(path))
 
 
+def test_a_16_bit_scan_is_read_by_its_own_range_not_clipped_at_255(tmp_path):
+    path = tmp_path / "scan.png"
+    Image.fromarray((np.asarray(seven(200, 0, 255), np.float64) / 255 * 42000 + 8000).astype(np.uint16)).save(path)
+    assert Image.open(path).mode == "I;16"
+    assert_a_centred_seven(image_to_canvas(path))
+
+
+def test_a_float_image_of_values_0_to_1_is_read_by_its_range(tmp_path):
+    path = tmp_path / "seven.tif"
+    Image.fromarray(np.asarray(seven(200, 0, 255), np.float32) / 255, mode="F").save(path)
+    assert_a_centred_seven(image_to_canvas(path))
+
+
 def test_dark_ink_on_white_with_an_opaque_alpha_channel_is_inverted(tmp_path):
     path = tmp_path / "seven-rgba.png"
     seven(200, 0, 255).convert("RGBA").save(path)

@@ -26,6 +26,7 @@ from model.runtime.strokes import CANVAS_SIZE
 
 INK_BOX = 250  # px: a drawing's longer side on the canvas
 WORK_SIDE = 512  # images are analysed at most this large
+WIDE_GREY_MODES = ("I", "I;16", "I;16L", "I;16B", "I;16N", "F")
 MAX_PIXELS = 200_000_000  # larger images are refused rather than decoded
 INK_FLOOR = 0.3  # of the strongest ink: weaker contrast is paper texture or noise
 
@@ -46,6 +47,8 @@ def load_image(source: str | os.PathLike | bytes) -> tuple[np.ndarray, np.ndarra
                             f"(limit {MAX_PIXELS // 1_000_000} megapixels)")
         image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEGs decode smaller, fast
         image = ImageOps.exif_transpose(image)
+        if image.mode in WIDE_GREY_MODES:  # Pillow's convert("L") would clip them at 255
+            image = Image.fromarray(eight_bit(np.asarray(image), image.mode))
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         image = image.convert("RGBA" if has_alpha else "L")
         image.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.LANCZOS)
@@ -66,6 +69,20 @@ def load_image(source: str | os.PathLike | bytes) -> tuple[np.ndarray, np.ndarra
             alpha = None
         return gray, alpha
     return np.asarray(image, dtype=np.float32) / 255.0, None
+
+
+def eight_bit(values: np.ndarray, mode: str) -> np.ndarray:
+    """A 16-bit, 32-bit or float grey image as 0-255, scaled by the range its
+    values can take (a 16-bit scan's paper is ~50,000, a float image's 1.0)."""
+    values = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    top = values.max(initial=0.0)
+    if mode.startswith("I;16"):
+        full = 65535.0
+    elif mode == "F" and top <= 1.0:
+        full = 1.0
+    else:
+        full = next((limit for limit in (255.0, 65535.0) if top <= limit), top)
+    return np.clip(values / full * 255.0, 0, 255).round().astype(np.uint8)
 
 
 def _box_filter(image: np.ndarray, radius: int, reduce) -> np.ndarray:
