@@ -33,6 +33,27 @@ def test_invalid_json_is_reported_with_its_line(tmp_path):
         read_drawings(bad)
 
 
+def test_a_number_too_long_for_python_to_read_is_refused_by_name(tmp_path):
+    bad = tmp_path / "long.json"
+    bad.write_text('{"strokes": [[[1' + "0" * 5000 + ', 2]]], "label": 1}')
+    with pytest.raises(DataError, match=rf"{bad}: not valid JSON \(a number of more than"):
+        read_drawing_file(bad)
+    lines = tmp_path / "long.jsonl"
+    lines.write_text('{"strokes": [[[1, 2]]]}\n{"strokes": [[[1' + "0" * 5000 + ', 2]]]}\n')
+    with pytest.raises(DataError, match=rf"{lines}:2: not valid JSON"):
+        read_drawings(lines)
+
+
+def test_a_file_saved_with_a_byte_order_mark_opens(tmp_path):
+    drawing = tmp_path / "notepad.json"
+    drawing.write_text('\ufeff{"strokes": [[[10, 20], [30, 40]]], "label": 4}', encoding="utf-8")
+    assert read_drawing_file(drawing).label == 4
+    lines = tmp_path / "notepad.jsonl"
+    lines.write_text('\ufeff{"strokes": [[[10, 20], [30, 40]]], "label": 4}\n{"strokes": [[[1, 2]]]}\n',
+                     encoding="utf-8")
+    assert [d.label for d in read_drawings(lines)] == [4, None]
+
+
 def test_label_must_be_a_digit(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"label": 10, "strokes": [[[1, 2]]]}\n')

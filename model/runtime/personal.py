@@ -96,8 +96,8 @@ def read_examples(path: str | os.PathLike) -> list[Example]:
 
     def parse(text: str, where: str) -> Example:
         try:
-            record = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
+            record = json.loads(text.removeprefix("\ufeff"))
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError, as is a number too long
             parse_drawing_text(text, where)  # raises the stroke reader's message
             raise
         return _example(record, where)

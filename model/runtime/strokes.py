@@ -9,6 +9,7 @@ import gzip
 import json
 import math
 import os
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,12 +132,16 @@ def _all_off(strokes: list[Stroke], canvas) -> bool:
 
 def parse_drawing_text(text: str, where: str) -> Drawing:
     """One drawing from JSON text; `where` names its source in errors."""
+    text = text.removeprefix("\ufeff")  # Windows' Notepad starts UTF-8 with a byte order mark
     try:
         record = json.loads(text)
     except json.JSONDecodeError as error:
         raise DataError(f"{where}: not valid JSON ({error.msg} at line {error.lineno})") from error
     except RecursionError:
         raise DataError(f"{where}: JSON nested too deeply to be a drawing") from None
+    except ValueError:  # Python reads integers of up to sys.get_int_max_str_digits() digits
+        raise DataError(f"{where}: not valid JSON (a number of more than {sys.get_int_max_str_digits():,} "
+                        "digits)") from None
     return parse_drawing(record, where, may_hold_booleans="true" in text or "false" in text)
 
 
