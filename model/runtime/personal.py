@@ -170,6 +170,7 @@ class Personalised:
     rule: dict
     nothing_to_learn: bool = False  # the base model already reads every drawing right and sure
     digits: tuple[int, ...] = ()  # the digits the set teaches
+    misread_as_taught: float | None = None  # of the general check's digits read wrong after, read as one of `digits`
 
     @property
     def used(self) -> bool:
@@ -185,14 +186,18 @@ class Personalised:
         if 0 < len(self.digits) <= FEW_DIGITS:
             # Measured: 8 drawings of one digit, 8 cases of 3 pendigits writers: 7 refused, median fall 2.9 points.
             taught = " and ".join(f"{digit}s" for digit in self.digits)
-            why += (f": taught only {taught}, it learned to read other digits as {taught.replace(' and ', ' or ')}. "
-                    "Teach it a few drawings of your other digits too")
+            why += f": taught only {taught}"
+            if self.misread_as_taught:
+                why += (f", it reads {self.misread_as_taught:.0%} of the digits it now gets wrong as "
+                        f"{taught.replace(' and ', ' or ')}")
+            why += ". Teach it a few drawings of your other digits too"
         return why
 
     def summary(self) -> dict:
         return {"model": str(self.base), "taught": self.taught, "set_accuracy_before": round(self.set_before, 4),
                 "set_accuracy_after": _rounded(self.set_after),
                 "general_before": _rounded(self.general_before), "general_after": _rounded(self.general_after),
+                "misread_as_taught": _rounded(self.misread_as_taught),
                 "used": self.used, "nothing_to_learn": self.nothing_to_learn,
                 "why_not": None if self.used else self.why_not, "steps": self.steps,
                 "seconds": round(self.seconds, 3), "update": self.rule}
@@ -254,7 +259,7 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
 
     graded = known.argmax(axis=1) == labels
     if nothing_to_learn:  # nothing changes, so there is nothing to check either
-        update, general_before, general_after = fresh, None, None
+        update, general_before, general_after, misread_as_taught = fresh, None, None, None
         if progress is not None:
             progress(1, 1)
     else:
@@ -277,6 +282,9 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
         general_features = np.concatenate([part.result() for part in general_parts])
         general_before, general_after = (accuracy(fresh, general_features, general_labels),
                                          accuracy(update, general_features, general_labels))
+        read = update.forward(general_features)[0].argmax(axis=1)
+        misread = read[read != general_labels]
+        misread_as_taught = float(np.isin(misread, labels).mean()) if len(misread) else 0.0
     spec = update.updated_spec()
     set_after = float(graded.mean()) if folds or nothing_to_learn else None
     return Personalised(Path(base), len(examples), accuracy(fresh, features, labels), set_after, general_before,
@@ -284,7 +292,8 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
                         {"optimizer": update.rule.optimizer, "learning_rate": update.rule.learning_rate,
                          "batch_size": update.rule.batch_size, "epochs": update.rule.epochs,
                          "momentum": update.rule.momentum, "layers": list(update.rule.layers),
-                         "shuffle": update.rule.shuffle}, nothing_to_learn, tuple(sorted(set(labels.tolist()))))
+                         "shuffle": update.rule.shuffle}, nothing_to_learn, tuple(sorted(set(labels.tolist()))),
+                        misread_as_taught)
 
 
 def personal_model_bytes(result: Personalised, updatable: bool = False) -> bytes:
