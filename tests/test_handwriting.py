@@ -107,3 +107,56 @@ def test_convert_uji_writes_both_splits_and_refuses_a_file_that_is_no_json(tmp_p
     result = run_script("scripts/convert_uji.py", "--json", str(bad), "--out", str(tmp_path / "bad-out"))
     assert result.returncode == 2 and f"{bad}: cannot be read as JSON" in result.stderr
     assert not (tmp_path / "bad-out").exists() or not any((tmp_path / "bad-out").iterdir())
+
+
+def digilets_drawing(symbol: str, strokes) -> str:
+    """Two lines of a DigiLeTs writer file: points 'x y pressure pen_down time', then a one-hot of 62 symbols."""
+    from model.recipe.handwriting import DIGILETS_SYMBOLS
+
+    points = []
+    for stroke in strokes:
+        points += [f"{x} {y} {pressure} {int(i == 0)} 0.0" for i, (x, y, pressure) in enumerate(stroke)]
+    one_hot = ["1.0" if s == symbol else "0.0" for s in DIGILETS_SYMBOLS]
+    return " ".join(points) + "\n" + " ".join(one_hot) + "\n"
+
+
+def test_digilets_digits_are_labelled_letters_only_those_no_reader_takes_for_a_digit(tmp_path):
+    from model.recipe.handwriting import read_digilets
+
+    path = tmp_path / "007-f-24-right_2019-06-19-12-18-49"
+    seven = [[(0.2, 0.8, 0.5), (0.6, 0.8, 0.5), (0.0, 0.0, 0.0), (0.4, 0.2, 0.5)], [(0.3, 0.5, 0.5), (0.5, 0.5, 0.5)]]
+    path.write_text(digilets_drawing("7", seven) + digilets_drawing("h", [[(0.1, 0.9, 1), (0.1, 0.1, 1)]])
+                    + digilets_drawing("o", [[(0.1, 0.9, 1), (0.5, 0.1, 1)]]))
+    digits, letters = read_digilets(path)
+    assert [d.label for d in digits] == [7] and digits[0].writer == "digilets/007"
+    # Strokes start where the pen goes down; a hovering point (pressure 0) is no ink; y grows upwards.
+    assert digits[0].strokes == [[(0.2, pytest.approx(0.2)), (0.6, pytest.approx(0.2)), (0.4, pytest.approx(0.8))],
+                                 [(0.3, 0.5), (0.5, 0.5)]]
+    assert len(letters) == 1 and letters[0].label is None  # the h; an o can be read as a 0
+
+
+def test_a_digilets_line_that_is_no_one_hot_is_named(tmp_path):
+    from model.recipe.handwriting import read_digilets
+
+    path = tmp_path / "001-f-19-right"
+    path.write_text("0.1 0.2 0.5 1 0.0\n" + "0.0 " * 61 + "\n")
+    with pytest.raises(DataError, match=rf"{path}:2: not a one-hot of 62 symbols"):
+        read_digilets(path)
+
+
+def test_convert_digilets_writes_digits_and_letters_and_names_a_missing_folder(tmp_path):
+    from model.runtime.strokes import read_drawings
+    from tests.conftest import run_script
+
+    data = tmp_path / "raw" / "complete"
+    data.mkdir(parents=True)
+    (data / "002-f-22-right_2019").write_text(digilets_drawing("4", [[(0.3, 0.9, 1), (0.2, 0.4, 1), (0.7, 0.4, 1)]])
+                                              + digilets_drawing("d", [[(0.6, 0.9, 1), (0.6, 0.1, 1)]]))
+    (data / "002-f-22-right_2019_info").write_text("0 0 0\n")
+    out = tmp_path / "out"
+    result = run_script("scripts/convert_digilets.py", "--data", str(tmp_path / "raw"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert [d.label for d in read_drawings(out / "digilets-digits.jsonl.gz")] == [4]
+    assert [d.label for d in read_drawings(out / "digilets-letters.jsonl.gz")] == [None]
+    missing = run_script("scripts/convert_digilets.py", "--data", str(tmp_path / "nowhere"), "--out", str(out))
+    assert missing.returncode != 0 and "--data" in missing.stderr and "nowhere" in missing.stderr

@@ -17,6 +17,13 @@ writers. The sources read here:
   of `[x, y]` (tablet units, y down), each digit's 120 drawings writer by
   writer, two each. The letters of UJI are in no file that can be had here.
 
+- DigiLeTs (CognitiveModeling/DigiLeTs on GitHub, University of Tübingen,
+  2019-2020): 111 writers, each digit and letter five times on a Wacom tablet,
+  one file a writer (`data/raw/*/NNN-...`), two lines a drawing: its points
+  as "x y pressure pen_down time" (0-1, y up), then a one-hot of the 62
+  symbols 0-9, a-z, A-Z. It has no license file, so it is **measured only,
+  never trained on** (read_digilets).
+
 Each drawing is fitted to the phone's canvas as the shared sample's are (45-85 %
 of it high, centred within 12 %), written in the shared stroke format.
 """
@@ -113,6 +120,50 @@ def read_uji_digits(path: str | os.PathLike, split: str) -> list[Drawing]:
                 drawings.append(Drawing([s for s in strokes if s], int(label),
                                         writer=f"uji/{index // 2 + 1:02d}"))
     return drawings
+
+
+DIGILETS_SYMBOLS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Letters no reader takes for a digit: the shared letter sample's list.
+LETTERS_NO_DIGIT = set("AEFHKMNRVWXdefhkmnrvwx")
+
+
+def read_digilets(path: str | os.PathLike) -> tuple[list[Drawing], list[Drawing]]:
+    """One DigiLeTs writer's file: their digits (labelled) and their letters
+    that no reader takes for a digit (unlabelled), as written (0-1, y up)."""
+    path = Path(path)
+    check_regular_file(path, 20, DataError, "a DigiLeTs file")
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot be read ({error})") from error
+    writer = f"digilets/{path.name.split('-')[0]}"
+    digits: list[Drawing] = []
+    letters: list[Drawing] = []
+    for number in range(1, len(lines), 2):
+        try:
+            one_hot = [float(v) for v in lines[number].split()]
+            values = [float(v) for v in lines[number - 1].split()]
+        except ValueError:
+            raise DataError(f"{path}:{number}: expected numbers") from None
+        if len(one_hot) != len(DIGILETS_SYMBOLS) or sorted(one_hot)[-2:] != [0.0, 1.0]:
+            raise DataError(f"{path}:{number + 1}: not a one-hot of {len(DIGILETS_SYMBOLS)} symbols")
+        if len(values) % 5:
+            raise DataError(f"{path}:{number}: points are 'x y pressure pen_down time', {len(values)} numbers")
+        strokes: list[list[tuple[float, float]]] = []
+        for x, y, pressure, pen_down, _ in zip(*[iter(values)] * 5, strict=True):
+            if pen_down == 1 or not strokes:
+                strokes.append([])
+            if pressure > 0:  # a pen hovering with its button pressed records pressure 0
+                strokes[-1].append((x, 1.0 - y))  # the tablet's y grows upwards
+        strokes = [stroke for stroke in strokes if stroke]
+        symbol = DIGILETS_SYMBOLS[one_hot.index(1.0)]
+        if not strokes:
+            continue
+        if symbol.isdigit():
+            digits.append(Drawing(strokes, int(symbol), writer=writer))
+        elif symbol in LETTERS_NO_DIGIT:
+            letters.append(Drawing(strokes, None, writer=writer))
+    return digits, letters
 
 
 def fit_to_canvas(drawing: Drawing, rng: np.random.Generator) -> Drawing:
