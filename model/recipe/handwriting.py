@@ -44,14 +44,18 @@ HEIGHT_FRACTION = (0.45, 0.85)
 CENTRE_OFFSET = 0.12
 
 
+def _ascii_lines(path: Path, megabytes: float, what: str) -> list[str]:
+    check_regular_file(path, megabytes, DataError, what)
+    try:
+        return path.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot be read ({error})") from error
+
+
 def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
     """The digits of one `pendigits-orig.*` file, as written (tablet units, y up)."""
     path = Path(path)
-    check_regular_file(path, 200, DataError, "a pendigits file")
-    try:
-        lines = path.read_text(encoding="ascii").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot be read ({error})") from error
+    lines = _ascii_lines(path, 200, "a pendigits file")
     drawings: list[Drawing] = []
     label, writer, strokes, current = None, None, [], None
 
@@ -131,11 +135,7 @@ def read_digilets(path: str | os.PathLike) -> tuple[list[Drawing], list[Drawing]
     """One DigiLeTs writer's file: their digits (labelled) and their letters
     that no reader takes for a digit (unlabelled), as written (0-1, y up)."""
     path = Path(path)
-    check_regular_file(path, 20, DataError, "a DigiLeTs file")
-    try:
-        lines = path.read_text(encoding="ascii").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot be read ({error})") from error
+    lines = _ascii_lines(path, 20, "a DigiLeTs file")
     writer = f"digilets/{path.name.split('-')[0]}"
     digits: list[Drawing] = []
     letters: list[Drawing] = []
