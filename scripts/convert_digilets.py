@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import check_writable_file, fail, run_interruptibly
+from model.runtime.cli import check_split_files, fail, run_interruptibly
 
 
 def main(argv=None) -> int:
@@ -31,9 +31,7 @@ def main(argv=None) -> int:
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name[:3].isdigit() and "_info" not in p.name)
     if not files:
         return fail(f"--data {folder}: holds no DigiLeTs writer files (NNN-g-age-hand_date)")
-    outs = {kind: Path(args.out) / f"digilets-{kind}.jsonl.gz" for kind in ("digits", "letters")}
-    for out in outs.values():
-        check_writable_file(out, "--out", megabytes=20)
+    outs = check_split_files(args.out, "digilets", megabytes=20, parts=("digits", "letters"))
 
     def work() -> int:
         import numpy as np
@@ -42,7 +40,7 @@ def main(argv=None) -> int:
         from model.runtime.strokes import write_drawings
 
         rng = np.random.default_rng(args.seed)
-        found: dict[str, list] = {"digits": [], "letters": []}
+        found: dict[str, list] = {kind: [] for kind in outs}
         for path in files:
             for kind, drawings in zip(found, read_digilets(path), strict=True):
                 found[kind].extend(fit_to_canvas(d, rng) for d in drawings)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
+from model.contract import NOT_A_DIGIT_KEYS
 from model.runtime.cli import check_writable_file, run_interruptibly
 from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 
@@ -57,10 +58,11 @@ def main(argv=None) -> int:
         from model.runtime.keras_model import load_keras_model, recorded_threshold
 
         if args.not_a_digit_below is not None:
-            thresholds = (args.not_a_digit_below, None)
+            thresholds = {"phone": args.not_a_digit_below}
         else:
-            thresholds = (recorded_threshold(args.model, "phone"), recorded_threshold(args.model, "centred"))
-        export(load_keras_model(args.model), out, metadata, args.format, thresholds[0], args.updatable, thresholds[1])
+            recorded = {pipeline: recorded_threshold(args.model, pipeline) for pipeline in NOT_A_DIGIT_KEYS}
+            thresholds = {pipeline: value for pipeline, value in recorded.items() if value is not None}
+        export(load_keras_model(args.model), out, metadata, args.format, thresholds, args.updatable)
         print(f"wrote {out}")
         return 0
 

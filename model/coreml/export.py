@@ -58,8 +58,8 @@ def _folded(layer, batch_norm) -> tuple[np.ndarray, np.ndarray]:
     return kernel.astype(np.float32), bias.astype(np.float32)
 
 
-def build_spec(keras_model, metadata: Metadata, not_a_digit_below: float | None = None,
-               updatable: bool = False, not_a_digit_below_centred: float | None = None):
+def build_spec(keras_model, metadata: Metadata, thresholds: dict[str, float] | None = None,
+               updatable: bool = False):
     """A NeuralNetwork classifier spec (version 1, or 4 when updatable) with the
     phone's contract, built from a Keras model of Conv2D (grouped or not) /
     BatchNormalization / ReLU / MaxPooling2D / Flatten / Dense / Dropout layers."""
@@ -125,12 +125,11 @@ def build_spec(keras_model, metadata: Metadata, not_a_digit_below: float | None 
         # The update the desktop runs for a model that defines none: then the
         # phone's MLUpdateTask and `personalise` agree.
         write_update_rule(spec, DEFAULT_RULE, tuple(trainable))
-    describe(spec, metadata, not_a_digit_below, not_a_digit_below_centred)
+    describe(spec, metadata, thresholds)
     return spec
 
 
-def convert_mlprogram(keras_model, metadata: Metadata, not_a_digit_below: float | None = None,
-                      not_a_digit_below_centred: float | None = None):
+def convert_mlprogram(keras_model, metadata: Metadata, thresholds: dict[str, float] | None = None):
     """An ML Program (.mlpackage, iOS 15+) with the phone's contract."""
     import coremltools as ct
     import tensorflow as tf
@@ -149,26 +148,26 @@ def convert_mlprogram(keras_model, metadata: Metadata, not_a_digit_below: float 
     probabilities = spec.description.predictedProbabilitiesName
     if probabilities != PROBABILITIES_NAME:
         ct.utils.rename_feature(spec, probabilities, PROBABILITIES_NAME)
-    describe(spec, metadata, not_a_digit_below, not_a_digit_below_centred)
+    describe(spec, metadata, thresholds)
     return ct.models.MLModel(spec, weights_dir=mlmodel.weights_dir)
 
 
-def describe(spec, metadata: Metadata, not_a_digit_below: float | None = None,
-             not_a_digit_below_centred: float | None = None) -> None:
+def describe(spec, metadata: Metadata, thresholds: dict[str, float] | None = None) -> None:
+    """Author, license, version, descriptions, and each pipeline's "not a digit"
+    threshold in `thresholds` under its NOT_A_DIGIT_KEYS key."""
     spec.description.metadata.author = metadata.author
     spec.description.metadata.license = metadata.license
     spec.description.metadata.versionString = metadata.version
     spec.description.metadata.shortDescription = metadata.short_description
     for feature in list(spec.description.input) + list(spec.description.output):
         feature.shortDescription = DESCRIPTIONS.get(feature.name, "")
-    for key, threshold in zip(NOT_A_DIGIT_KEYS.values(), (not_a_digit_below, not_a_digit_below_centred), strict=True):
-        if threshold is not None:
-            spec.description.metadata.userDefined[key] = f"{threshold:g}"
+    for pipeline, threshold in (thresholds or {}).items():
+        spec.description.metadata.userDefined[NOT_A_DIGIT_KEYS[pipeline]] = f"{threshold:g}"
 
 
 def export(keras_model, out_path: str | os.PathLike, metadata: Metadata,
-           model_format: str = "neuralnetwork", not_a_digit_below: float | None = None,
-           updatable: bool = False, not_a_digit_below_centred: float | None = None) -> Path:
+           model_format: str = "neuralnetwork", thresholds: dict[str, float] | None = None,
+           updatable: bool = False) -> Path:
     """Write a loaded Keras model (model.runtime.keras_model.load_keras_model
     checks its contract and weights) as a Core ML model, atomically."""
     out_path = Path(out_path)
@@ -176,10 +175,9 @@ def export(keras_model, out_path: str | os.PathLike, metadata: Metadata,
     if out_path.suffix != expected_suffix:
         raise ModelFileError(f"{out_path}: a {model_format} model is saved as {expected_suffix}")
     if model_format == "mlprogram":
-        _save_package_atomically(convert_mlprogram(keras_model, metadata, not_a_digit_below, not_a_digit_below_centred),
-                                 out_path)
+        _save_package_atomically(convert_mlprogram(keras_model, metadata, thresholds), out_path)
     else:
-        spec = build_spec(keras_model, metadata, not_a_digit_below, updatable, not_a_digit_below_centred)
+        spec = build_spec(keras_model, metadata, thresholds, updatable)
         with atomic_path(out_path) as temporary:
             temporary.write_bytes(spec.SerializeToString())
     return out_path

@@ -95,10 +95,11 @@ def _check_folder(folder: Path, option: str, megabytes: float) -> None:
             raise OutputError(f"{option} {folder}: cannot write there ({error.strerror})") from error
 
 
-def check_split_files(folder: str, source: str, megabytes: float) -> dict[str, Path]:
-    """The stroke files a converter writes, FOLDER/SOURCE-train.jsonl.gz and
-    FOLDER/SOURCE-test.jsonl.gz by split, each checked now as --out."""
-    outs = {split: Path(folder) / f"{source}-{split}.jsonl.gz" for split in ("train", "test")}
+def check_split_files(folder: str, source: str, megabytes: float,
+                      parts: tuple[str, ...] = ("train", "test")) -> dict[str, Path]:
+    """The stroke files a converter writes, FOLDER/SOURCE-PART.jsonl.gz by part
+    (by default the train and test splits), each checked now as --out."""
+    outs = {part: Path(folder) / f"{source}-{part}.jsonl.gz" for part in parts}
     for out in outs.values():
         check_writable_file(out, "--out", megabytes)
     return outs

@@ -280,9 +280,9 @@ def personalise(base: str | os.PathLike, examples: Sequence[Example], pipeline: 
         for held, fold_update in zip(held_out, fold_updates, strict=True):
             graded[held] = fold_update.result().forward(features[held])[0].argmax(axis=1) == labels[held]
         general_features = np.concatenate([part.result() for part in general_parts])
-        general_before, general_after = (accuracy(fresh, general_features, general_labels),
-                                         accuracy(update, general_features, general_labels))
         read = update.forward(general_features)[0].argmax(axis=1)
+        general_before = accuracy(fresh, general_features, general_labels)
+        general_after = float((read == general_labels).mean())
         misread = read[read != general_labels]
         misread_as_taught = float(np.isin(misread, labels).mean()) if len(misread) else 0.0
     spec = update.updated_spec()
