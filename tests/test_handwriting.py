@@ -160,3 +160,17 @@ def test_convert_digilets_writes_digits_and_letters_and_names_a_missing_folder(t
     assert [d.label for d in read_drawings(out / "digilets-letters.jsonl.gz")] == [None]
     missing = run_script("scripts/convert_digilets.py", "--data", str(tmp_path / "nowhere"), "--out", str(out))
     assert missing.returncode != 0 and "--data" in missing.stderr and "nowhere" in missing.stderr
+
+
+def test_a_drawing_placed_on_the_canvas_stays_inside_it_as_a_finger_must():
+    from model.recipe.handwriting import fit_to_canvas
+    from model.recipe.synthesis import CANVAS_MARGIN
+    from model.runtime.strokes import CANVAS_SIZE, Drawing
+
+    rng = np.random.default_rng(0)
+    tall, wide = Drawing([[(0, 0), (0, 100)]], 1), Drawing([[(0, 0), (100, 10)], [(0, 10), (100, 0)]], 7)
+    for drawing in (tall, wide) * 500:
+        placed = np.array([p for stroke in fit_to_canvas(drawing, rng).strokes for p in stroke])
+        assert placed.min() >= CANVAS_MARGIN and placed.max() <= CANVAS_SIZE - CANVAS_MARGIN
+        extent = placed.max(axis=0) - placed.min(axis=0)
+        assert max(extent) > 0.4 * CANVAS_SIZE  # moved inside, not shrunk to fit

@@ -38,6 +38,7 @@ import numpy as np
 
 from model.errors import DataError
 from model.limits import check_regular_file
+from model.recipe.synthesis import CANVAS_MARGIN
 from model.runtime.strokes import CANVAS_SIZE, Drawing
 
 HEIGHT_FRACTION = (0.45, 0.85)
@@ -174,6 +175,9 @@ def fit_to_canvas(drawing: Drawing, rng: np.random.Generator) -> Drawing:
     scale = rng.uniform(*HEIGHT_FRACTION) * CANVAS_SIZE / max(size[1], size[0] * 0.8, 1e-6)
     scale = min(scale, 0.9 * CANVAS_SIZE / max(size[0], 1e-6))
     centre = CANVAS_SIZE / 2 + rng.uniform(-CENTRE_OFFSET, CENTRE_OFFSET, size=2) * CANVAS_SIZE
+    # A finger cannot draw past the canvas, so a drawing pushed over its edge is moved back inside.
+    half = size * scale / 2
+    centre = np.clip(centre, CANVAS_MARGIN + half, CANVAS_SIZE - CANVAS_MARGIN - half)
     placed = [[tuple(np.round((np.array(p) - (low + high) / 2) * scale + centre, 2)) for p in stroke]
               for stroke in drawing.strokes]
     return Drawing([[(float(x), float(y)) for x, y in stroke] for stroke in placed], drawing.label,

@@ -25,6 +25,8 @@ Render = Callable[..., np.ndarray]  # render(strokes, width=...) -> 375x375 uint
 # how big or how slanted a digit is drawn.
 SIZE_FRACTION = (0.35, 0.90)
 CENTRE_OFFSET_FRACTION = 0.15
+# Half the widest brush: a drawing's strokes stay whole on the canvas.
+CANVAS_MARGIN = 8.0
 ASPECT = (0.75, 1.25)
 ROTATION_DEGREES = 12.0
 SHEAR = 0.3
@@ -189,13 +191,12 @@ def place_on_canvas(strokes: Sequence[Stroke], rng: np.random.Generator) -> list
     stretch = np.diag([scale * rng.uniform(*ASPECT), scale])
     matrix = rotation @ shear @ stretch
     moved = (points - centre) @ matrix.T
-    margin = 8.0
     # Keep the whole digit on the canvas, as a person drawing on it would.
-    fit = (CANVAS_SIZE - 2 * margin) / max(np.ptp(moved, axis=0).max(), 1.0)
+    fit = (CANVAS_SIZE - 2 * CANVAS_MARGIN) / max(np.ptp(moved, axis=0).max(), 1.0)
     moved *= min(1.0, fit)
     target = CANVAS_SIZE / 2 + rng.uniform(-CENTRE_OFFSET_FRACTION, CENTRE_OFFSET_FRACTION, size=2) * CANVAS_SIZE
     extent_low, extent_high = moved.min(axis=0), moved.max(axis=0)
-    target = np.clip(target, margin - extent_low, CANVAS_SIZE - margin - extent_high)
+    target = np.clip(target, CANVAS_MARGIN - extent_low, CANVAS_SIZE - CANVAS_MARGIN - extent_high)
     moved += target
     placed, start = [], 0
     for stroke in strokes:
