@@ -140,3 +140,59 @@ def test_a_centred_threshold_that_is_no_probability_is_named(tmp_path):
     with pytest.raises(ModelFileError, match=r"bad\.mlmodel: metadata 'not_a_digit_below_centred' is '1\.5', "
                                              "expected a probability from 0 to 1"):
         CoreMLModel(path)
+
+
+def _shipped_spec_with(change):
+    spec = _model_pb2().Model()
+    spec.ParseFromString(DEFAULT_COREML_MODEL.read_bytes())
+    change(spec.neuralNetworkClassifier)
+    return spec
+
+
+def test_a_model_that_lists_its_classes_backwards_is_read_by_its_labels_as_the_phone_shows_them(tmp_path, runner,
+                                                                                                 mnist):
+    def backwards(network):
+        labels = list(network.stringClassLabels.vector)
+        del network.stringClassLabels.vector[:]
+        network.stringClassLabels.vector.extend(labels[::-1])
+
+    path = tmp_path / "backwards.mlmodel"
+    path.write_bytes(_shipped_spec_with(backwards).SerializeToString())
+    images = mnist.x_test[:20]
+    # The same weights: the network's first output is now labelled "9", so a drawn 0 is shown as 9.
+    assert CoreMLModel(path).probabilities(images) == pytest.approx(runner.probabilities(images)[:, ::-1], abs=1e-6)
+    assert CoreMLModel(path).predict(images[0])["classLabel"] == str(9 - int(mnist.y_test[0]))
+
+
+def test_a_model_with_whole_number_labels_reads_as_with_text_labels(tmp_path, runner, mnist):
+    def whole_numbers(network):
+        network.ClearField("stringClassLabels")
+        network.int64ClassLabels.vector.extend(range(10))
+
+    path = tmp_path / "int64.mlmodel"
+    path.write_bytes(_shipped_spec_with(whole_numbers).SerializeToString())
+    assert CoreMLModel(path).probabilities(mnist.x_test[:20]) == pytest.approx(runner.probabilities(mnist.x_test[:20]))
+
+
+def test_class_labels_that_are_not_the_ten_digits_are_refused_naming_the_field(tmp_path):
+    def words(network):
+        del network.stringClassLabels.vector[:]
+        network.stringClassLabels.vector.extend(["zero", "one", "two", "three", "four", "five", "six", "seven",
+                                                 "eight", "nine"])
+
+    path = tmp_path / "words.mlmodel"
+    path.write_bytes(_shipped_spec_with(words).SerializeToString())
+    with pytest.raises(ModelFileError, match=r"words\.mlmodel: field 'stringClassLabels' lists the classes.*digits 0 to 9"):
+        CoreMLModel(path)
+
+
+def test_a_classifier_whose_output_is_no_softmax_is_refused(tmp_path):
+    def without_softmax(network):
+        output = network.layers[-1].output[0]
+        del network.layers[-1]
+        network.layers[-1].output[0] = output
+
+    path = tmp_path / "logits.mlmodel"
+    path.write_bytes(_shipped_spec_with(without_softmax).SerializeToString())
+    with pytest.raises(ModelFileError, match="logits.mlmodel: output 'output1' is not produced by a softmax"):
+        CoreMLModel(path)

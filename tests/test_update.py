@@ -19,7 +19,7 @@ PIXELS = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
 LABELS = rng.integers(0, 10, 12)
 
 
-def small_model(path, rule: UpdateRule | None = None):
+def small_model(path, rule: UpdateRule | None = None, labels=tuple(str(d) for d in range(10))):
     """image -> dense1 (784 -> 16) -> ReLU -> dense2 (16 -> 10) -> softmax, as coremltools builds it."""
     from coremltools.models import datatypes
     from coremltools.models.neural_network import NeuralNetworkBuilder
@@ -30,7 +30,7 @@ def small_model(path, rule: UpdateRule | None = None):
     builder.add_activation("relu", "RELU", "dense1", "relu")
     builder.add_inner_product("dense2", W2.T, B2, 16, 10, True, input_name="relu", output_name="dense2")
     builder.add_softmax("softmax", "dense2", "output1")
-    builder.set_class_labels([str(d) for d in range(10)], predicted_feature_name="classLabel",
+    builder.set_class_labels(list(labels), predicted_feature_name="classLabel",
                              prediction_blob="output1")
     builder.set_pre_processing_parameters(image_input_names=["image"], image_scale=1 / 255.0)
     spec = builder.spec
@@ -42,7 +42,7 @@ def small_model(path, rule: UpdateRule | None = None):
     return CoreMLModel(path)
 
 
-def keras_steps(optimizer, steps: int):
+def keras_steps(optimizer, steps: int, classes=LABELS):
     import keras
 
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(16, activation="relu"),
@@ -50,7 +50,7 @@ def keras_steps(optimizer, steps: int):
     model.set_weights([W1, B1, W2, B2])
     model.compile(optimizer=optimizer, loss="categorical_crossentropy")
     features = PIXELS.reshape(12, -1).astype(np.float32) / 255
-    targets = np.eye(10, dtype=np.float32)[LABELS]
+    targets = np.eye(10, dtype=np.float32)[classes]
     for step in range(steps):
         batch = slice(4 * (step % 3), 4 * (step % 3) + 4)
         model.train_on_batch(features[batch], targets[batch])
@@ -73,6 +73,22 @@ def test_the_numpy_update_equals_tensorflows_steps(tmp_path, rule, optimizer):
     got = [update.dense[0].weights, update.dense[0].bias, update.dense[1].weights, update.dense[1].bias]
     for ours, theirs in zip(got, expected, strict=True):
         assert ours == pytest.approx(theirs, abs=1e-5)
+
+
+def test_a_model_that_lists_its_classes_backwards_is_taught_each_digit_by_its_label(tmp_path):
+    import keras
+
+    backwards = small_model(tmp_path / "backwards.mlmodel", labels=[str(d) for d in range(9, -1, -1)])
+    update = Update(backwards, UpdateRule(layers=None, learning_rate=0.05, batch_size=4, epochs=2))
+    update.fit(PIXELS, LABELS)
+    # The digit d is the model's class 9 - d: TensorFlow, told so, takes the same steps.
+    expected = keras_steps(keras.optimizers.SGD(learning_rate=0.05), steps=6, classes=9 - LABELS)
+    assert update.dense[1].weights == pytest.approx(expected[2], abs=1e-5)
+    path = tmp_path / "personal.mlmodel"
+    path.write_bytes(update.updated_spec().SerializeToString())
+    personal = CoreMLModel(path).probabilities(PIXELS)
+    assert personal == pytest.approx(update.probabilities(PIXELS), abs=1e-5)
+    assert (personal.argmax(axis=1) == LABELS).mean() > (backwards.probabilities(PIXELS).argmax(axis=1) == LABELS).mean()
 
 
 def test_an_updatable_model_is_updated_as_it_says(tmp_path):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.contract import NOT_A_DIGIT_KEYS
+from model.contract import CLASS_LABELS, NOT_A_DIGIT_KEYS
 from model.coreml.layers import COMPILERS
 from model.coreml.spec import check_fields, read_spec, read_weights, to_float16
 from model.errors import ModelFileError
@@ -78,8 +78,7 @@ class CoreMLModel:
             self.scale, self.bias, self.mean_image = 1.0, np.zeros((1, 1, 1), np.float32), None
             if self._program.classes is not None:
                 self.labels = self._program.classes
-            if len(self.labels) != 10:
-                raise ModelFileError(f"{self.path}: {len(self.labels)} class labels; a digit model has 10")
+            self._read_class_order("the classify operation's 'classes'")
             return
         if kind not in ("neuralNetworkClassifier", "neuralNetwork"):
             raise ModelFileError(f"{self.path}: a {kind} model; only neural network and ML Program models "
@@ -89,10 +88,12 @@ class CoreMLModel:
         check_fields(network, {"layers", "preprocessing", "arrayInputShapeMapping", "imageInputShapeMapping",
                                 "updateParams", "stringClassLabels", "int64ClassLabels", "labelProbabilityLayerName"},
                       f"{self.path}: {kind}")
-        self._read_classes(network, kind)
-        self._read_preprocessing(network)
         if not len(network.layers):
             raise ModelFileError(f"{self.path}: the network has no layers")
+        self._read_classes(network, kind)
+        self._read_class_order(f"field '{network.WhichOneof('ClassLabels') or 'stringClassLabels'}'"
+                               if kind == "neuralNetworkClassifier" else "its output")
+        self._read_preprocessing(network)
         self._layers = [self._compile(layer) for layer in network.layers]
         produced = {self.input_name} | {output for _, output, _ in self._layers}
         for inputs, _, _ in self._layers:
@@ -149,15 +150,21 @@ class CoreMLModel:
             self.labels = [str(v) for v in vector]
             if network.labelProbabilityLayerName:
                 self.output_blob = network.labelProbabilityLayerName
-        else:
-            # A plain network: its output must be probabilities, or the bars would lie.
-            last = network.layers[-1] if len(network.layers) else None
-            if last is None or last.WhichOneof("layer") not in ("softmax", "softmaxND") \
-                    or self.output_blob not in last.output:
-                raise ModelFileError(f"{self.path}: output {self.output_blob!r} is not produced by a softmax, so "
-                                     "it is not a set of probabilities")
+        # Core ML hands on whatever the layer computes, so without a softmax the bars and the threshold would lie.
+        producers = [layer for layer in network.layers if self.output_blob in layer.output]
+        if not producers or producers[-1].WhichOneof("layer") not in ("softmax", "softmaxND"):
+            raise ModelFileError(f"{self.path}: output {self.output_blob!r} is not produced by a softmax, so "
+                                 "it is not a set of probabilities")
+
+    def _read_class_order(self, field: str) -> None:
+        """Where each digit's probability is in the output. The phone shows the label Core ML picks, not
+        the position, so a model that lists its classes in another order is read by its labels."""
         if len(self.labels) != 10:
-            raise ModelFileError(f"{self.path}: {len(self.labels)} class labels; a digit model has 10")
+            raise ModelFileError(f"{self.path}: {field} lists {len(self.labels)} class labels; a digit model has 10")
+        if sorted(self.labels) != CLASS_LABELS:
+            raise ModelFileError(f"{self.path}: {field} lists the classes {self.labels}; a digit model's are the "
+                                 "digits 0 to 9")
+        self.class_index = np.array([self.labels.index(digit) for digit in CLASS_LABELS])
 
     def _read_preprocessing(self, network) -> None:
         channels = 1 if self.color == "gray" else 3
@@ -237,6 +244,7 @@ class CoreMLModel:
         if result.shape[1] != len(self.labels):
             raise ModelFileError(f"{self.path}: output {self.output_blob!r} has {result.shape[1]} values for "
                                  f"{len(self.labels)} classes")
+        result = result[:, self.class_index]
         return result[0] if single else result
 
     def _run_layers(self, image: np.ndarray) -> dict[str, np.ndarray]:
@@ -253,7 +261,7 @@ class CoreMLModel:
     def predict(self, pixels: np.ndarray) -> dict:
         """The outputs the phone's generated model class returns, by name."""
         probabilities = self.probabilities(pixels)
-        top = self.labels[int(np.argmax(probabilities))]
+        top = CLASS_LABELS[int(np.argmax(probabilities))]
         return {self.label_name or "classLabel": top,
-                self.probabilities_name: {label: float(p) for label, p in zip(self.labels, probabilities,
+                self.probabilities_name: {label: float(p) for label, p in zip(CLASS_LABELS, probabilities,
                                                                               strict=True)}}

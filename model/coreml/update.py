@@ -172,7 +172,12 @@ class Update:
         return self.model.blobs(pixels)[self.feature_blob].reshape(len(pixels), -1).astype(np.float32)
 
     def forward(self, features: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Probabilities and each step's input, for the backward pass."""
+        """Probabilities in the digits' order, as `CoreMLModel.probabilities` gives them, and each step's input."""
+        probabilities, inputs = self._forward(features)
+        return probabilities[:, self.model.class_index], inputs
+
+    def _forward(self, features: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Probabilities in the model's order of classes and each step's input, for the backward pass."""
         x, inputs = features, []
         for step in self.head:
             inputs.append(x)
@@ -186,8 +191,9 @@ class Update:
         return x, inputs
 
     def gradients(self, features: np.ndarray, targets: np.ndarray) -> tuple[float, dict]:
-        """Mean categorical cross-entropy and its gradient for each updatable layer."""
-        probabilities, inputs = self.forward(features)
+        """Mean categorical cross-entropy and its gradient for each updatable layer (targets in the model's
+        order of classes)."""
+        probabilities, inputs = self._forward(features)
         loss = float(-np.mean(np.sum(targets * np.log(np.clip(probabilities, 1e-12, None)), axis=1)))
         grads = {}
         upstream = (probabilities - targets) / len(features)  # through softmax and the loss at once
@@ -232,7 +238,7 @@ class Update:
     def fit_features(self, features: np.ndarray, labels: np.ndarray,
                      progress: Callable[[int, int], None] | None = None) -> list[float]:
         """`fit` from what the fixed layers made of the drawings (`features`)."""
-        targets = np.eye(10, dtype=np.float32)[np.asarray(labels)]
+        targets = np.eye(10, dtype=np.float32)[self.model.class_index[np.asarray(labels)]]
         rng = np.random.default_rng(self.rule.seed)
         losses = []
         for epoch in range(self.rule.epochs):
