@@ -19,7 +19,7 @@ DENSE = rng.normal(0, 0.05, (10, 4 * 13 * 13)).astype(np.float32)
 DENSE_BIAS = rng.normal(0, 0.1, 10).astype(np.float32)
 
 
-def build_package(path, precision, extra_op=None):
+def build_package(path, precision, extra_op=None, classes=tuple(str(d) for d in range(10)), softmax=True):
     import coremltools as ct
     from coremltools.converters.mil import Builder as mb
 
@@ -31,13 +31,15 @@ def build_package(path, precision, extra_op=None):
         x = mb.max_pool(x=x, kernel_sizes=[2, 2], strides=[2, 2], pad_type="valid")
         x = mb.transpose(x=x, perm=[0, 2, 3, 1])
         x = mb.reshape(x=x, shape=[1, 4 * 13 * 13])
+        if not softmax:
+            return mb.linear(x=x, weight=DENSE, bias=DENSE_BIAS, name="probabilities")
         x = mb.linear(x=x, weight=DENSE, bias=DENSE_BIAS)
         return mb.softmax(x=x, axis=-1, name="probabilities")
 
     model = ct.convert(program, convert_to="mlprogram", compute_precision=precision,
                        inputs=[ct.ImageType(name="image", shape=(1, 1, 28, 28),
                                             color_layout=ct.colorlayout.GRAYSCALE)],
-                       classifier_config=ct.ClassifierConfig([str(d) for d in range(10)]),
+                       classifier_config=ct.ClassifierConfig(list(classes)),
                        minimum_deployment_target=ct.target.iOS15)
     model.save(str(path))
     return path
@@ -98,6 +100,21 @@ def test_an_operation_the_runner_lacks_is_refused_by_name(tmp_path):
 
     path = build_package(tmp_path / "gelu.mlpackage", ct.precision.FLOAT32, extra_op=lambda x: mb.gelu(x=x))
     with pytest.raises(ModelFileError, match=r"\(gelu\): operation 'gelu' is not supported"):
+        CoreMLModel(path)
+
+
+def test_a_program_that_lists_its_classes_backwards_is_read_by_its_labels(tmp_path):
+    import coremltools as ct
+
+    path = build_package(tmp_path / "backwards.mlpackage", ct.precision.FLOAT32, classes=[str(d) for d in range(9, -1, -1)])
+    assert np.abs(CoreMLModel(path).probabilities(PIXELS) - truth(PIXELS)[:, ::-1]).max() <= 1e-5
+
+
+def test_a_program_whose_answer_is_no_softmax_is_refused(tmp_path):
+    import coremltools as ct
+
+    path = build_package(tmp_path / "logits.mlpackage", ct.precision.FLOAT32, softmax=False)
+    with pytest.raises(ModelFileError, match="logits.mlpackage: 'probabilities' is not produced by a softmax"):
         CoreMLModel(path)
 
 

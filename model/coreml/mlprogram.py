@@ -88,8 +88,20 @@ class MLProgram:
         self.constants: dict[str, np.ndarray] = {}
         self.steps = []
         self.classes: list[str] | None = None
+        self._producers: dict[str, tuple[str, list[str]]] = {}
         for operation in block.operations:
             self._compile(operation)
+        self._check_probabilities()
+
+    def _check_probabilities(self) -> None:
+        """The answer must come from a softmax, or the bars and the threshold would lie."""
+        name = getattr(self, "probabilities_variable", self.output_name)
+        kind, inputs = self._producers.get(name, (None, []))
+        while kind == "cast" and inputs:  # a float16 program hands its softmax out as float32
+            kind, inputs = self._producers.get(inputs[0], (None, []))
+        if kind != "softmax":
+            raise ModelFileError(f"{self.path}: {name!r} is not produced by a softmax, so it is not a set of "
+                                 "probabilities")
 
     # --- values
     def _where(self, operation) -> str:
@@ -171,6 +183,8 @@ class MLProgram:
                                      "than run differently from Core ML")
         run, tensor_inputs = build(self, operation, where)
         outputs = [output.name for output in operation.outputs]
+        for output in outputs:
+            self._producers[output] = (kind, tensor_inputs)
         float16 = [output.type.tensorType.dataType == FLOAT16 for output in operation.outputs]
         self.steps.append((run, tensor_inputs, outputs, float16))
 
