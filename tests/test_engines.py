@@ -77,3 +77,24 @@ def test_each_pipelines_input_is_judged_by_that_pipelines_threshold():
 def test_a_model_with_one_threshold_uses_it_on_both_pipelines():
     engine = FixedEngine(phone=0.5, centred=None)
     assert [not_a_digit_below(engine, pipeline) for pipeline in PIPELINES] == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("last", ["linear", "sigmoid"])
+def test_a_keras_model_whose_last_layer_is_no_softmax_is_refused(tmp_path, last):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation=last)])
+    path = tmp_path / f"{last}.keras"
+    model.save(path)
+    with pytest.raises(ModelFileError, match=rf"{last}\.keras: its last layer, .* is no softmax"):
+        load_engine("keras", path)
+
+
+def test_a_keras_model_ending_in_a_softmax_layer_is_read(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10),
+                              keras.layers.Softmax()])
+    model.save(tmp_path / "softmax.keras")
+    answer = load_engine("keras", tmp_path / "softmax.keras").probabilities(np.zeros((28, 28)))
+    assert answer.sum() == pytest.approx(1.0, abs=1e-5)

@@ -45,6 +45,11 @@ def check_contract(model, where: str) -> None:
         raise ModelFileError(f"{where}: input shape is {input_shape}, expected {INPUT_SHAPE}")
     if output_shape != (NUM_CLASSES,):
         raise ModelFileError(f"{where}: output shape is {output_shape}, expected ({NUM_CLASSES},) classes")
+    last = model.layers[-1]
+    activation = getattr(getattr(last, "activation", None), "__name__", None)
+    if activation != "softmax" and last.__class__.__name__ != "Softmax":
+        raise ModelFileError(f"{where}: its last layer, {last.name!r} ({last.__class__.__name__}, activation "
+                             f"{activation or 'none'}), is no softmax, so its answers are not probabilities")
 
 
 def check_finite_weights(model, where: str) -> None:
