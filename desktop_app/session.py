@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from desktop_app.document import CONTENT, DRAWING, Document
-from desktop_app.shown_models import Load, ShownModels
+from desktop_app.shown_models import SANITY_DIGITS, SANITY_LINE, Load, ShownModels
 from model.runtime.engines import DEFAULT_ENGINE, Prediction, predict_input
 from model.runtime.pipelines import PIPELINES, NothingDrawn, to_model_input
 from model.runtime.strokes import Point
@@ -156,6 +156,10 @@ class Session:
                 verdict = f": {prediction.verdict.text} ({percent_text(prediction.verdict.top_probability)})" \
                     if prediction is not None and len(slots) > 1 else ""
                 lines.append((f"{title}{verdict}{note}", False))
+                if slot.mnist_read is not None and slot.mnist_read < SANITY_LINE:
+                    lines.append((f"{title} reads only {round(slot.mnist_read * SANITY_DIGITS)} of {SANITY_DIGITS} "
+                                  "MNIST test digits right: check that its class labels follow its outputs and "
+                                  "that it takes white ink on black, as the phone app hands it", True))
         shown = [(title, p) for title, p in zip(titles, predictions, strict=True) if p is not None]
         if len(shown) > 1:
             answers = {p.digit for _, p in shown}

@@ -1,5 +1,7 @@
 """The Session: what the app knows, tested without a window or a display."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -126,6 +128,35 @@ def test_a_missing_model_given_by_the_user_says_to_check_the_path(tmp_path):
     assert session.label == TEXT_NO_MODEL
     (text, problem), = session.status_lines()
     assert problem and str(missing) in text and "Check the path" in text
+
+
+def test_an_opened_model_that_reads_digits_wrong_says_so(tmp_path):
+    from model.coreml.spec import _model_pb2
+
+    # The shipped weights with the labels listed 9 to 0: it runs, and the phone would show a drawn 0 as 9.
+    spec = _model_pb2().Model()
+    spec.ParseFromString(DEFAULT_COREML_MODEL.read_bytes())
+    labels = spec.neuralNetworkClassifier.stringClassLabels.vector
+    backwards = list(labels)[::-1]
+    del labels[:]
+    labels.extend(backwards)
+    path = tmp_path / "backwards.mlmodel"
+    path.write_bytes(spec.SerializeToString())
+    session = Session(render_canvas, model_paths={"coreml": path})
+    session.models.ensure_loaded()
+    (title, fine), (warning, problem) = session.status_lines()
+    assert not fine and problem
+    assert re.match(r"Core ML: backwards\.mlmodel reads only \d of 100 MNIST test digits right: check that its class\s+labels", warning)
+
+
+def test_an_opened_model_that_reads_digits_right_has_no_warning(tmp_path):
+    import shutil
+
+    shutil.copy(DEFAULT_COREML_MODEL, tmp_path / "copy.mlmodel")
+    session = Session(render_canvas, model_paths={"coreml": tmp_path / "copy.mlmodel"})
+    session.models.ensure_loaded()
+    assert session.status_lines() == [("Core ML: copy.mlmodel", False)]
+    assert session.models.slot("coreml").mnist_read >= 0.98
 
 
 def test_unknown_model_files_are_refused_by_name(session, tmp_path):
