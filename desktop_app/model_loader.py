@@ -21,8 +21,9 @@ class ModelLoader(QObject):
         self.loaded.connect(lambda done, result: done(result), Qt.ConnectionType.QueuedConnection)
 
     def load(self, slot: ModelSlot, done) -> None:
-        # Core ML loads in ~50 ms; only TensorFlow is worth a thread.
-        if not self.background or slot.engine == "coreml":
+        # The shipped Core ML model loads in ~50 ms; TensorFlow takes seconds, and a model the user opens may
+        # take up to MODEL_SECONDS to be tried, so those load off the UI thread.
+        if not self.background or (slot.engine == "coreml" and not slot.given):
             done(load_model(slot))
             return
         threading.Thread(target=lambda: self.loaded.emit(done, load_model(slot)), name=f"load-{slot.engine}",

@@ -8,6 +8,9 @@ import stat
 from pathlib import Path
 
 MODEL_MEGABYTES = 1000  # far more than any model the app runs (the shipped one is under 1 MB)
+# One drawing through a model, at most: the shipped one takes a millisecond, a ResNet of 28x28 a few dozen;
+# a model that pads or widens its blobs to millions of values would freeze the app at every stroke.
+MODEL_SECONDS = 2.0
 
 
 def check_regular_file(path: Path, megabytes: float, error: type[Exception], what: str) -> None:

@@ -196,3 +196,12 @@ def test_a_classifier_whose_output_is_no_softmax_is_refused(tmp_path):
     path.write_bytes(_shipped_spec_with(without_softmax).SerializeToString())
     with pytest.raises(ModelFileError, match="logits.mlmodel: output 'output1' is not produced by a softmax"):
         CoreMLModel(path)
+
+
+def test_a_model_that_takes_seconds_for_one_drawing_is_refused_with_its_time(monkeypatch):
+    import model.coreml.runner as runner_module
+
+    # Any model over the limit; the limit lowered so that the shipped model is one.
+    monkeypatch.setattr(runner_module, "MODEL_SECONDS", 0.0)
+    with pytest.raises(ModelFileError, match=r"one drawing takes \d+\.\d s through this model \(at most 0 s"):
+        CoreMLModel(DEFAULT_COREML_MODEL)

@@ -165,12 +165,27 @@ def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tm
     qtbot.addWidget(window)
     window.show()
     window.canvas.resize(375, 375)
-    status = window.status_label.text()
-    assert str(missing) in status and "Check the path" in status  # a mistyped path, not a model to build
+    qtbot.waitUntil(lambda: str(missing) in window.status_label.text())  # a model the user names loads aside
+    assert "Check the path" in window.status_label.text()  # a mistyped path, not a model to build
     drag(window.canvas, [(100.0, 100.0), (200.0, 300.0)])
     assert len(strokes_of(window)) == 1
     window.predict_action.trigger()
     assert "No model" in window.result_label.text()
+
+
+def test_a_model_the_user_opens_loads_off_the_ui_thread(qtbot, settings, data_dir, monkeypatch):
+    import threading
+
+    import desktop_app.model_loader as model_loader
+    from model.runtime.paths import DEFAULT_COREML_MODEL
+
+    threads, load_model = [], model_loader.load_model
+    monkeypatch.setattr(model_loader, "load_model",
+                        lambda slot: threads.append(threading.current_thread().name) or load_model(slot))
+    window = MainWindow(model_paths={"coreml": DEFAULT_COREML_MODEL}, settings=settings, data_dir=data_dir)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session.models.slot("coreml").state == "ready")
+    assert threads == ["load-coreml"]
 
 
 def test_a_damaged_model_file_is_named(qtbot, tmp_path, settings, data_dir):
@@ -178,7 +193,7 @@ def test_a_damaged_model_file_is_named(qtbot, tmp_path, settings, data_dir):
     damaged.write_bytes(b"\x00garbage" * 10)
     window = MainWindow(model_paths={"coreml": damaged}, settings=settings, data_dir=data_dir)
     qtbot.addWidget(window)
-    assert str(damaged) in window.status_label.text()
+    qtbot.waitUntil(lambda: str(damaged) in window.status_label.text())
 
 
 def test_save_writes_png_and_strokes_json_that_open_again(window, tmp_path, drawings):

@@ -23,6 +23,7 @@ N-dimensional layers. ML Programs are run by `model.coreml.mlprogram`.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from model.contract import CLASS_LABELS, NOT_A_DIGIT_KEYS
 from model.coreml.layers import COMPILERS
 from model.coreml.spec import check_fields, read_spec, read_weights, to_float16
 from model.errors import ModelFileError
+from model.limits import MODEL_SECONDS
 
 MODEL_SIZE = (28, 28)  # what the phone app hands the model
 
@@ -50,14 +52,19 @@ class CoreMLModel:
         self._probe()
 
     def _probe(self) -> None:
-        """Run the loaded model once: a model that cannot run, or answers NaN,
-        is refused now by name, not when the user draws."""
+        """Run the loaded model once: a model that cannot run, answers NaN, or takes
+        seconds for one drawing is refused now by name, not when the user draws."""
+        started = time.monotonic()
         try:
             result = self.probabilities(np.zeros(MODEL_SIZE, np.uint8))
         except ModelFileError:
             raise
         except Exception as error:  # shapes that do not fit, arithmetic that cannot be done
             raise ModelFileError(f"{self.path}: cannot run ({type(error).__name__}: {error})") from error
+        seconds = time.monotonic() - started
+        if seconds > MODEL_SECONDS:
+            raise ModelFileError(f"{self.path}: one drawing takes {seconds:.1f} s through this model (at most "
+                                 f"{MODEL_SECONDS:g} s; the shipped model takes a millisecond), so it is not run")
         if not np.isfinite(result).all():
             raise ModelFileError(f"{self.path}: answers NaN or infinity for a blank image")
 
