@@ -20,6 +20,7 @@ class Content:
     strokes: tuple[tuple[Point, ...], ...] = ()
     background: np.ndarray | None = field(default=None, compare=False)  # 375x375 uint8: a sample or an image
     name: str | None = None  # the file or sample it came from, for the title
+    label: int | None = None  # the digit its file says it is, until it is drawn on
 
     def is_empty(self) -> bool:
         return not self.strokes and self.background is None
@@ -129,10 +130,11 @@ class Document:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def set_drawing(self, strokes: Sequence[Sequence[Point]], name: str | None = None) -> None:
+    def set_drawing(self, strokes: Sequence[Sequence[Point]], name: str | None = None,
+                    label: int | None = None) -> None:
         self._record()
         self.sample_shown = False
-        self._set_content(Content(tuple(tuple(s) for s in strokes if s), None, name))
+        self._set_content(Content(tuple(tuple(s) for s in strokes if s), None, name, label))
 
     def set_image(self, bitmap: np.ndarray, name: str | None = None, sample: bool = False) -> None:
         """An opened image or a sample, already on the 375x375 canvas."""
@@ -143,5 +145,5 @@ class Document:
     def rename(self, name: str | None) -> None:
         """The drawing is now the file `name` (saved there), or no file (drawn on)."""
         if name != self.content.name:
-            self.content = Content(self.content.strokes, self.content.background, name)
+            self.content = Content(self.content.strokes, self.content.background, name, self.content.label)
             self._changed(DRAWING)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWi
 
 from desktop_app.files import (
     IMAGE_SUFFIXES,
+    DrawingSet,
     Opened,
     RecentFiles,
     files_to_save,
@@ -36,6 +37,8 @@ class FileActions:
         self.window, self.session, self.settings = window, session, settings
         self.tell, self.complain = tell, complain
         self.recent = RecentFiles(settings.value, settings.setValue)
+        self.drawing_set: DrawingSet | None = None  # the file of many drawings being stepped through
+        self.set_changed: Callable[[], None] = lambda: None
 
     def _folder(self) -> Path:
         return Path(self.settings.value("files/folder", str(Path.home())))
@@ -43,14 +46,31 @@ class FileActions:
     # --- opening
     def show(self, opened: Opened) -> None:
         if opened.strokes is not None:
-            self.session.document.set_drawing(opened.strokes, name=opened.name)
+            self.session.document.set_drawing(opened.strokes, name=opened.name, label=opened.label)
         else:
             self.session.document.set_image(opened.bitmap, name=opened.name)
         if opened.note:
             self.tell(f"{opened.name}: {opened.note}")
+        self.drawing_set = opened.drawing_set
+        self.set_changed()
+
+    def step(self, by: int) -> None:
+        """The next (1) or previous (-1) drawing of the open file of drawings."""
+        if self.drawing_set is None:
+            return
+        try:
+            opened = self.drawing_set.step(by)
+        except DataError as error:  # a drawing the file holds that cannot be shown (all off the canvas)
+            self.complain("Cannot show", str(error))
+            return
+        if opened is None:
+            self.tell(f"{self.drawing_set.path.name}: no drawing {'after' if by > 0 else 'before'} this one")
+            return
+        self.show(opened)
 
     def open_file(self, path: str | Path) -> bool:
-        """Open a saved drawing (.json strokes) or any image; a bad file gets a message."""
+        """Open a saved drawing (.json strokes), a file of many (.jsonl, .jsonl.gz) or any image; a bad
+        file gets a message."""
         try:
             self.show(open_path(path))
         except DataError as error:
@@ -61,7 +81,7 @@ class FileActions:
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a drawing or an image", str(self._folder()),
-                                              f"Drawings and images (*.json {IMAGE_FILTER});;All files (*)")
+                                              f"Drawings and images (*.json *.jsonl *.jsonl.gz {IMAGE_FILTER});;All files (*)")
         if path:
             self.open_file(path)
 

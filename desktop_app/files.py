@@ -13,10 +13,20 @@ import numpy as np
 
 from model.atomic import atomic_path, write_text_atomic
 from model.errors import DataError
+from model.limits import check_regular_file
 from model.runtime.images import image_to_canvas
-from model.runtime.strokes import OFF_CANVAS, Drawing, Stroke, parse_drawing_text, read_drawing_file
+from model.runtime.strokes import (
+    OFF_CANVAS,
+    Drawing,
+    Stroke,
+    parse_drawing_text,
+    read_drawing_file,
+    read_drawings,
+)
 
-DRAWING_SUFFIXES = (".json", ".jsonl")
+DRAWING_SUFFIXES = (".json",)
+SET_SUFFIXES = (".jsonl", ".jsonl.gz")  # many drawings, a line each: the shared samples, a personal set
+SET_MEGABYTES = 200  # the shared samples are 1 MB; evaluate.py measures larger sets without showing them
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 RECENT_FILES = 8
 
@@ -28,11 +38,45 @@ class Opened:
     strokes: list[Stroke] | None = None
     bitmap: np.ndarray | None = None
     note: str = ""
+    label: int | None = None  # the digit the file says it is
+    drawing_set: DrawingSet | None = None  # the file of many drawings it is one of
+
+
+@dataclass
+class DrawingSet:
+    """A stroke file of many drawings, shown one at a time."""
+    path: Path
+    drawings: list[Drawing]
+    index: int = 0
+
+    def opened(self) -> Opened:
+        drawing = self.drawings[self.index]
+        opened = _drawn(drawing, f"{self.path.name}:{drawing.line}", f"{self.path}:{drawing.line}")
+        label = "unlabelled" if drawing.label is None else f"labelled {drawing.label}"
+        place = f"drawing {self.index + 1:,} of {len(self.drawings):,}, {label} (Page Down: the next)"
+        opened.note = f"{place}; {opened.note}" if opened.note else place
+        opened.drawing_set = self
+        return opened
+
+    def step(self, by: int) -> Opened | None:
+        """The drawing `by` places on, or None past either end."""
+        if not 0 <= self.index + by < len(self.drawings):
+            return None
+        self.index += by
+        return self.opened()
+
+
+def is_drawing_set(path: Path) -> bool:
+    return path.name.lower().endswith(SET_SUFFIXES)
 
 
 def open_path(path: str | Path) -> Opened:
-    """A saved drawing (.json strokes) or any image; DataError names a bad file."""
+    """A saved drawing (.json strokes), a file of many (.jsonl, .jsonl.gz: its first) or any image;
+    DataError names a bad file."""
     path = Path(path)
+    if is_drawing_set(path):
+        check_regular_file(path, SET_MEGABYTES, DataError, "a file of drawings the app steps through")
+        return DrawingSet(path, read_drawings(path)).opened()
     if path.suffix.lower() in DRAWING_SUFFIXES:
         return _drawn(read_drawing_file(path), path.name, str(path))
     return Opened(path.name, bitmap=image_to_canvas(path))
@@ -51,7 +95,7 @@ def _drawn(drawing: Drawing, name: str, where: str) -> Opened:
         xs, ys = zip(*(point for stroke in drawing.strokes for point in stroke), strict=True)
         raise DataError(f"{where}: {OFF_CANVAS} (x from {min(xs):.4g} to {max(xs):.4g}, y from {min(ys):.4g} "
                         f"to {max(ys):.4g} on a {drawing.canvas[0]}x{drawing.canvas[1]} canvas)")
-    return Opened(name, strokes=drawing.on_phone_canvas(), note=drawing.note)
+    return Opened(name, strokes=drawing.on_phone_canvas(), note=drawing.note, label=drawing.label)
 
 
 def open_pasted_image(data: bytes) -> Opened:

@@ -105,7 +105,13 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         standard = QKeySequence.StandardKey
         self.open_action = make_action(self, "&Open…", [standard.Open], self.files.open_dialog,
-                                       "Open a saved drawing (.json) or any image")
+                                       "Open a saved drawing (.json), a file of drawings (.jsonl) or any image")
+        self.next_drawing_action = make_action(self, "&Next Drawing", ["PgDown"], lambda: self.files.step(1),
+                                               "Show the next drawing of the file of drawings")
+        self.previous_drawing_action = make_action(self, "P&revious Drawing", ["PgUp"], lambda: self.files.step(-1),
+                                                   "Show the drawing before this one in the file of drawings")
+        self.files.set_changed = self._drawing_set_changed
+        self._drawing_set_changed()
         self.save_action = make_action(self, "&Save", [standard.Save], self.files.save,
                                        "Save the drawing (PNG and JSON)")
         self.save_as_action = make_action(self, "Save &As…", [standard.SaveAs], self.files.save_dialog,
@@ -150,6 +156,11 @@ class MainWindow(QMainWindow):
             lambda on: self.session.models.set_precision("float16" if on else "float32"),
             "Round weights and every layer's output to float16, as a phone's Neural Engine and GPU do",
             checkable=True)
+
+    def _drawing_set_changed(self) -> None:
+        many = self.files.drawing_set is not None and len(self.files.drawing_set.drawings) > 1
+        self.next_drawing_action.setEnabled(many)
+        self.previous_drawing_action.setEnabled(many)
 
     def createPopupMenu(self):  # noqa: N802 (Qt's name): no menu that hides the toolbar
         return None

@@ -160,6 +160,11 @@ class Session:
                     lines.append((f"{title} reads only {round(slot.mnist_read * SANITY_DIGITS)} of {SANITY_DIGITS} "
                                   "MNIST test digits right: check that its class labels follow its outputs and "
                                   "that it takes white ink on black, as the phone app hands it", True))
+        label = self.document.content.label
+        if label is not None and predictions and predictions[0] is not None:
+            read = predictions[0].digit
+            lines.append((f"Labelled {label} in its file" if read == label else
+                          f"Labelled {label} in its file; {titles[0]} reads {read}", read != label))
         shown = [(title, p) for title, p in zip(titles, predictions, strict=True) if p is not None]
         if len(shown) > 1:
             answers = {p.digit for _, p in shown}

@@ -39,3 +39,22 @@ def test_recent_files_are_newest_first_without_repeats_and_capped(tmp_path):
     paths = recent.paths()
     assert len(paths) == RECENT_FILES and paths[0].endswith("3.png") and len(set(paths)) == len(paths)
     assert store["files/folder"] == str(tmp_path.resolve())
+
+
+def test_a_file_of_many_drawings_opens_its_first_and_steps_through_them_with_their_labels(strokes_file):
+    from model.runtime.strokes import read_drawings
+
+    drawings = read_drawings(strokes_file)
+    opened = open_path(strokes_file)  # the shared sample: 1,609 digits, a line each, gzipped
+    assert opened.strokes == drawings[0].on_phone_canvas() and opened.label == drawings[0].label
+    assert f"drawing 1 of 1,609, labelled {drawings[0].label}" in opened.note
+    second = opened.drawing_set.step(1)
+    assert second.strokes == drawings[1].on_phone_canvas() and second.name.endswith(":2")
+    assert opened.drawing_set.step(-2) is None and opened.drawing_set.index == 1  # no drawing before the first
+
+
+def test_a_file_of_drawings_with_a_bad_line_is_named_by_its_line(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"strokes": [[[10, 10], [20, 20]]], "label": 1}\n{"strokes": 3}\n')
+    with pytest.raises(DataError, match=r"set\.jsonl:2: 'strokes' must be a list"):
+        open_path(path)

@@ -462,3 +462,17 @@ def test_the_personal_set_window_shows_a_row_per_digit_and_removes_one(window):
     dialog.rows[3][1].item(0).setSelected(True)
     dialog.remove_selected()
     assert [e.label for e in window.teaching.set.examples] == [1, 1] and dialog.rows[3][1].count() == 0
+
+
+def test_page_down_and_up_step_through_a_file_of_drawings(window, strokes_file):
+    from model.runtime.strokes import read_drawings
+
+    drawings = read_drawings(strokes_file)
+    assert not window.next_drawing_action.isEnabled()
+    assert window.files.open_file(strokes_file)
+    assert window.next_drawing_action.isEnabled()
+    window.next_drawing_action.trigger()
+    assert strokes_of(window) == [list(s) for s in drawings[1].on_phone_canvas()]
+    assert window.session.document.content.label == drawings[1].label
+    window.previous_drawing_action.trigger()
+    assert strokes_of(window) == [list(s) for s in drawings[0].on_phone_canvas()]

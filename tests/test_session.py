@@ -172,3 +172,19 @@ def test_a_drawing_from_another_canvas_size_is_scaled_onto_the_phones(session):
     ((top, bottom),) = session.document.content.strokes
     assert top == pytest.approx((187.5, 37.5)) and bottom == pytest.approx((187.5, 337.5))
     assert "scaled" in drawing.note and np.asarray(session.bitmap()).max() == 255
+
+
+def test_a_drawing_labelled_in_its_file_says_whether_the_model_reads_it_so(session, drawings):
+    drawing = drawings[40]
+    session.document.set_drawing(drawing.on_phone_canvas(), name="sample:41", label=drawing.label)
+    session.predict(live=False)
+    read = session.predictions[0].digit
+    assert ("Labelled " + str(drawing.label) + " in its file", False) in session.status_lines()
+    assert read == drawing.label  # the model reads this one right
+    wrong = (drawing.label + 1) % 10
+    session.document.set_drawing(drawing.on_phone_canvas(), name="sample:41", label=wrong)
+    session.predict(live=False)
+    assert (f"Labelled {wrong} in its file; Core ML: keras_mnist_cnn.mlmodel reads {read}", True) in \
+        session.status_lines()
+    draw(session, [(10.0, 10.0), (20.0, 20.0)])  # drawn on: no longer the file's drawing
+    assert not any(text.startswith("Labelled") for text, _ in session.status_lines())
