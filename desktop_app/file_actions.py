@@ -68,6 +68,21 @@ class FileActions:
             return
         self.show(opened)
 
+    def find_misread(self, direction: int) -> None:
+        """The next (1) or previous (-1) drawing of the open file that the model reads otherwise than its label."""
+        if self.drawing_set is None:
+            return
+        opened, looked = self.drawing_set.find_misread(direction, self.session.reads)
+        if opened is not None:
+            self.show(opened)
+            return
+        where = "after" if direction > 0 else "before"
+        end = self.drawing_set.index + direction * looked
+        rest = "" if not 0 <= end < len(self.drawing_set.drawings) else \
+            f" up to drawing {end + 1:,}; press again to look further"
+        self.tell(f"{self.drawing_set.path.name}: the model misreads none of the {looked:,} drawings {where} this "
+                  f"one{rest}")
+
     def open_file(self, path: str | Path) -> bool:
         """Open a saved drawing (.json strokes), a file of many (.jsonl, .jsonl.gz) or any image; a bad
         file gets a message."""

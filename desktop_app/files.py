@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from model.runtime.strokes import (
 DRAWING_SUFFIXES = (".json",)
 SET_SUFFIXES = (".jsonl", ".jsonl.gz")  # many drawings, a line each: the shared samples, a personal set
 SET_MEGABYTES = 200  # the shared samples are 1 MB; evaluate.py measures larger sets without showing them
+MISREAD_SECONDS = 0.5  # how long one press looks for a misread before it says how far it got
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 RECENT_FILES = 8
 
@@ -64,6 +66,23 @@ class DrawingSet:
             return None
         self.index += by
         return self.opened()
+
+    def find_misread(self, direction: int, reads: Callable[[list[Stroke]], int | None],
+                     seconds: float = MISREAD_SECONDS) -> tuple[Opened | None, int]:
+        """The next labelled drawing in `direction` (1 or -1) that `reads` answers otherwise than its label,
+        looking for `seconds` at the most; and how many drawings were looked at. Stays put if none is found."""
+        looked, started = 0, time.monotonic()
+        for index in range(self.index + direction, -1 if direction < 0 else len(self.drawings), direction):
+            if looked and time.monotonic() - started > seconds:
+                break
+            looked += 1
+            drawing = self.drawings[index]
+            if drawing.label is None or drawing.off_canvas:
+                continue
+            if reads(drawing.on_phone_canvas()) not in (None, drawing.label):
+                self.index = index
+                return self.opened(), looked
+        return None, looked
 
 
 def is_drawing_set(path: Path) -> bool:

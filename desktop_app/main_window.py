@@ -110,6 +110,14 @@ class MainWindow(QMainWindow):
                                                "Show the next drawing of the file of drawings")
         self.previous_drawing_action = make_action(self, "P&revious Drawing", ["PgUp"], lambda: self.files.step(-1),
                                                    "Show the drawing before this one in the file of drawings")
+        self.next_misread_action = make_action(self, "Next &Misread", ["Shift+PgDown"],
+                                               lambda: self.files.find_misread(1),
+                                               "Show the next drawing of the file that the model reads otherwise "
+                                               "than its label")
+        self.previous_misread_action = make_action(self, "Previous M&isread", ["Shift+PgUp"],
+                                                   lambda: self.files.find_misread(-1),
+                                                   "Show the drawing before this one that the model reads "
+                                                   "otherwise than its label")
         self.files.set_changed = self._drawing_set_changed
         self._drawing_set_changed()
         self.save_action = make_action(self, "&Save", [standard.Save], self.files.save,
@@ -159,8 +167,9 @@ class MainWindow(QMainWindow):
 
     def _drawing_set_changed(self) -> None:
         many = self.files.drawing_set is not None and len(self.files.drawing_set.drawings) > 1
-        self.next_drawing_action.setEnabled(many)
-        self.previous_drawing_action.setEnabled(many)
+        for action in (self.next_drawing_action, self.previous_drawing_action, self.next_misread_action,
+                       self.previous_misread_action):
+            action.setEnabled(many)
 
     def createPopupMenu(self):  # noqa: N802 (Qt's name): no menu that hides the toolbar
         return None

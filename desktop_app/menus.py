@@ -30,6 +30,8 @@ def build_menus(window) -> QMenu:
     recent_menu.aboutToShow.connect(lambda: window.files.fill_recent_menu(recent_menu))
     file_menu.addAction(window.next_drawing_action)
     file_menu.addAction(window.previous_drawing_action)
+    file_menu.addAction(window.next_misread_action)
+    file_menu.addAction(window.previous_misread_action)
     file_menu.addSeparator()
     file_menu.addAction(window.save_action)
     file_menu.addAction(window.save_as_action)

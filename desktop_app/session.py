@@ -120,6 +120,18 @@ class Session:
             self._set_label(TEXT_PHONE_ANSWER.format(digit=predictions[0].digit))
         return self.predictions
 
+    def reads(self, strokes: Sequence[Sequence[Point]]) -> int | None:
+        """The chosen model's answer for a drawing not on the canvas (None until it is loaded, or for no ink):
+        what the canvas would say, for finding the drawings of a file that it misreads."""
+        slot = self.models.shown_slots()[0]
+        if slot.state != "ready":
+            return None
+        try:
+            return predict_input(slot.model, to_model_input(self.render(strokes, None), self.pipeline),
+                                 self.pipeline).digit
+        except NothingDrawn:
+            return None
+
     def _show(self, predictions: list[Prediction | None], model_input: np.ndarray | None) -> None:
         self.predictions, self.model_input = predictions, model_input
         self._changed(PREDICTION)

@@ -58,3 +58,20 @@ def test_a_file_of_drawings_with_a_bad_line_is_named_by_its_line(tmp_path):
     path.write_text('{"strokes": [[[10, 10], [20, 20]]], "label": 1}\n{"strokes": 3}\n')
     with pytest.raises(DataError, match=r"set\.jsonl:2: 'strokes' must be a list"):
         open_path(path)
+
+
+def test_the_next_misread_is_the_next_labelled_drawing_read_otherwise_and_the_search_is_bounded(tmp_path):
+    from desktop_app.files import DrawingSet
+    from model.runtime.strokes import Drawing
+
+    drawings = [Drawing([[(10.0 + i, 10.0), (20.0, 200.0)]], label=i % 10) for i in range(10)]
+    drawings[4] = Drawing(drawings[4].strokes)  # unlabelled: never a misread
+    misread = {4, 6, 8}
+    reads = {tuple(d.on_phone_canvas()[0][0]): (i + 1) % 10 if i in misread else i % 10 for i, d in enumerate(drawings)}
+    look = lambda strokes: reads[tuple(strokes[0][0])]  # noqa: E731
+    found = DrawingSet(tmp_path / "set.jsonl", drawings)
+    opened, looked = found.find_misread(1, look)
+    assert found.index == 6 and looked == 6 and opened.label == 6
+    assert found.find_misread(1, look, seconds=0) == (None, 1) and found.index == 6  # stays put
+    assert found.find_misread(-1, look)[0] is None and found.index == 6  # 4 is unlabelled
+    assert found.find_misread(1, look)[0].label == 8

@@ -476,3 +476,17 @@ def test_page_down_and_up_step_through_a_file_of_drawings(window, strokes_file):
     assert window.session.document.content.label == drawings[1].label
     window.previous_drawing_action.trigger()
     assert strokes_of(window) == [list(s) for s in drawings[0].on_phone_canvas()]
+
+
+def test_next_misread_shows_the_first_drawing_of_the_file_the_model_reads_otherwise(window, strokes_file):
+    from model.runtime.strokes import read_drawings
+
+    drawings = read_drawings(strokes_file)
+    window.files.open_file(strokes_file)
+    window.next_misread_action.trigger()
+    shown = window.files.drawing_set.index
+    model = window.session.models.slot("coreml").model
+    reads = [predict_bitmap(model, render_strokes(d.on_phone_canvas()), "phone").digit for d in drawings[:shown + 1]]
+    assert reads[shown] != drawings[shown].label
+    assert all(read == d.label for read, d in zip(reads[1:shown], drawings[1:shown], strict=True))
+    assert window.session.document.content.label == drawings[shown].label
