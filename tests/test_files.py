@@ -75,3 +75,13 @@ def test_the_next_misread_is_the_next_labelled_drawing_read_otherwise_and_the_se
     assert found.find_misread(1, look, seconds=0) == (None, 1) and found.index == 6  # stays put
     assert found.find_misread(-1, look)[0] is None and found.index == 6  # 4 is unlabelled
     assert found.find_misread(1, look)[0].label == 8
+
+
+def test_a_file_of_more_drawings_than_the_app_steps_through_is_refused_with_its_count(tmp_path, monkeypatch):
+    import desktop_app.files as files
+
+    monkeypatch.setattr(files, "SET_DRAWINGS", 2)
+    path = tmp_path / "many.jsonl"
+    path.write_text('{"strokes": [[[10, 10], [20, 20]]]}\n' * 3)
+    with pytest.raises(DataError, match=r"many\.jsonl: more than 2 drawings, more than the app steps through"):
+        open_path(path)

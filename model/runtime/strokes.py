@@ -154,9 +154,9 @@ def _is_number(value: object) -> bool:
         return False
 
 
-def read_drawings(path: str | os.PathLike, parse=None) -> list:
-    """Every drawing in a .jsonl or .jsonl.gz file; the first bad line fails the read.
-    `parse(text, where)` makes each line's object (default: a Drawing)."""
+def read_drawings(path: str | os.PathLike, parse=None, most: int | None = None) -> list:
+    """Every drawing in a .jsonl or .jsonl.gz file; the first bad line fails the read, and so does a
+    drawing past the `most`-th. `parse(text, where)` makes each line's object (default: a Drawing)."""
     parse = parse or parse_drawing_text
     path = Path(path)
     if not path.exists():
@@ -172,6 +172,9 @@ def read_drawings(path: str | os.PathLike, parse=None) -> list:
                                     "drawing holds")
                 if not line.strip():
                     continue
+                if most is not None and len(drawings) == most:
+                    raise DataError(f"{path}: more than {most:,} drawings, more than the app steps through "
+                                    "(scripts/evaluate.py measures any number)")
                 where = f"{path}:{number}"
                 drawing = parse(line, where)
                 if isinstance(drawing, Drawing):
