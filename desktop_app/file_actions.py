@@ -72,6 +72,10 @@ class FileActions:
         """The next (1) or previous (-1) drawing of the open file that the model reads otherwise than its label."""
         if self.drawing_set is None:
             return
+        chosen = self.session.models.shown_slots()[0]
+        if chosen.state != "ready":  # no answers to compare yet: not "none misread"
+            self.tell(f"{chosen.named()} is {'unavailable' if chosen.state == 'error' else 'still loading'}")
+            return
         opened, looked = self.drawing_set.find_misread(direction, self.session.reads)
         if opened is not None:
             self.show(opened)

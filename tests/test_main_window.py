@@ -490,3 +490,14 @@ def test_next_misread_shows_the_first_drawing_of_the_file_the_model_reads_otherw
     assert reads[shown] != drawings[shown].label
     assert all(read == d.label for read, d in zip(reads[1:shown], drawings[1:shown], strict=True))
     assert window.session.document.content.label == drawings[shown].label
+
+
+def test_next_misread_waits_for_a_model_that_has_not_loaded(qtbot, tmp_path, settings, data_dir, strokes_file):
+    window = MainWindow(model_paths={"coreml": tmp_path / "gone.mlmodel"}, settings=settings, data_dir=data_dir)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session.models.slot("coreml").state == "error")
+    window.files.open_file(strokes_file)
+    told = []
+    window.files.tell = told.append
+    window.next_misread_action.trigger()
+    assert window.files.drawing_set.index == 0 and told == ["Core ML: gone.mlmodel is unavailable"]
