@@ -15,6 +15,7 @@ from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
 from model.contract import NOT_A_DIGIT_KEYS
+from model.errors import ModelFileError
 from model.runtime.cli import check_writable_file, run_interruptibly
 from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 
@@ -49,6 +50,9 @@ def main(argv=None) -> int:
     if args.updatable and args.format != "neuralnetwork":
         parser.error("--updatable needs --format neuralnetwork")
     out = Path(args.out)
+    expected = ".mlpackage" if args.format == "mlprogram" else ".mlmodel"
+    if out.suffix != expected:
+        parser.error(f"--out {out}: a {args.format} model is saved as {expected}")
     check_writable_file(out, "--out", megabytes=10)
 
     def work() -> int:
@@ -62,7 +66,11 @@ def main(argv=None) -> int:
         else:
             recorded = {pipeline: recorded_threshold(args.model, pipeline) for pipeline in NOT_A_DIGIT_KEYS}
             thresholds = {pipeline: value for pipeline, value in recorded.items() if value is not None}
-        export(load_keras_model(args.model), out, metadata, args.format, thresholds, args.updatable)
+        keras_model = load_keras_model(args.model)
+        try:
+            export(keras_model, out, metadata, args.format, thresholds, args.updatable)
+        except ModelFileError as error:  # a part of the network that cannot be exported: named with its file
+            raise ModelFileError(f"{args.model}: {error}") from None
         print(f"wrote {out}")
         return 0
 

@@ -171,3 +171,26 @@ def test_export_script_exits_non_zero_naming_a_missing_model(tmp_path):
                         "--out", str(tmp_path / "x.mlmodel"))
     assert result.returncode != 0
     assert "none.keras: no such model file" in result.stderr
+
+
+def test_a_model_ending_in_a_softmax_layer_exports_and_agrees_with_keras(tmp_path, mnist):
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10),
+                              keras.layers.Softmax()])
+    model.save(tmp_path / "softmax.keras")
+    out = export(load_keras_model(tmp_path / "softmax.keras"), tmp_path / "softmax.mlmodel", Metadata())
+    images = mnist.x_test[:50]
+    expected = model.predict(images[..., None] / 255.0, verbose=0)
+    assert CoreMLModel(out).probabilities(images) == pytest.approx(expected, abs=1e-5)
+
+
+def test_the_export_script_names_the_model_file_of_a_layer_it_cannot_export(tmp_path):
+    from tests.conftest import run_script
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "average.keras")
+    result = run_script("scripts/export_coreml.py", "--model", str(tmp_path / "average.keras"),
+                        "--out", str(tmp_path / "average.mlmodel"))
+    assert result.returncode != 0 and not (tmp_path / "average.mlmodel").exists()
+    assert f"{tmp_path / 'average.keras'}: layer 'average_pooling2d': a AveragePooling2D layer cannot be exported" \
+        in result.stderr

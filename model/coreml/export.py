@@ -101,6 +101,12 @@ def build_spec(keras_model, metadata: Metadata, thresholds: dict[str, float] | N
                                 "MAX", "VALID", blob, name)
         elif kind == "Flatten":
             builder.add_flatten(name, 1, blob, name)  # channels-last, as Keras flattens
+        elif kind == "Softmax":
+            if layer.axis not in (-1, [-1], (-1,)):
+                raise ModelFileError(f"layer {name!r}: a softmax over axis {layer.axis} cannot be exported")
+            builder.add_softmax(name, blob, PROBABILITIES_NAME)
+            blob = PROBABILITIES_NAME
+            continue
         else:
             raise ModelFileError(f"layer {name!r}: a {kind} layer cannot be exported")
         blob = name
