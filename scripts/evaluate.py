@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import add_pipeline_option, check_writable_folder, run_interruptibly
+from model.runtime.cli import add_pipeline_option, check_writable_file, check_writable_folder, run_interruptibly
 from model.runtime.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, engine_for_path, engine_help
 from model.runtime.pipelines import PIPELINES
 
@@ -40,10 +40,16 @@ def parse_args(argv=None):
     parser.add_argument("--skip-blank", action="store_true",
                         help="skip (and count) drawings with no ink on the canvas instead of failing")
     parser.add_argument("--report", metavar="DIR", help="write confusion matrices and misread inputs here")
+    parser.add_argument("--answers", metavar="FILE",
+                        help="write each drawing of --strokes with its answers here (.jsonl, a line per drawing: "
+                             "its line and label, and per pipeline the phone's classLabel, the ten probabilities "
+                             "and the desktop's verdict), to hold against a phone's answers drawing by drawing")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args(argv)
     if not args.mnist and not args.strokes:
         parser.error("give --mnist NPZ and/or --strokes FILE")
+    if args.answers and not args.strokes:
+        parser.error("--answers needs --strokes FILE")
     try:
         args.engine = args.engine or (engine_for_path(args.model) if args.model else DEFAULT_ENGINE)
         args.compare_engine = engine_for_path(args.compare_model) if args.compare_model else None
@@ -58,6 +64,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.report:
         check_writable_folder(Path(args.report), "--report", megabytes=5)
+    if args.answers:
+        check_writable_file(Path(args.answers), "--answers", megabytes=50)
 
     def work() -> int:
         from desktop_app.render import render_strokes
@@ -68,7 +76,8 @@ def main(argv=None) -> int:
             print(json.dumps(result))
         return 0
 
-    return run_interruptibly(work, nothing_written="no report written" if args.report else "nothing written")
+    written = [what for what, given in (("no report", args.report), ("no answers", args.answers)) if given]
+    return run_interruptibly(work, nothing_written=" and ".join(written) + " written" if written else "nothing written")
 
 
 if __name__ == "__main__":

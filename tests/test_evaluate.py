@@ -107,3 +107,29 @@ def test_personalising_writers_refuses_a_missing_stroke_file_by_name(tmp_path):
     missing = tmp_path / "nobody.jsonl"
     result = run_script("scripts/evaluate_personalise.py", "--strokes", str(missing), "--json")
     assert result.returncode == 2 and str(missing) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_answers_are_written_a_drawing_a_line_as_the_app_answers_each(tmp_path, strokes_file, drawings):
+    from desktop_app.render import render_strokes
+    from model.runtime.engines import load_engine, predict_bitmap
+
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:30]))
+    answers = tmp_path / "answers.jsonl"
+    result = run_script("scripts/evaluate.py", "--strokes", str(sample), "--pipeline", "both",
+                        "--answers", str(answers))
+    assert result.returncode == 0, result.stderr[-2000:]
+    written = [json.loads(line) for line in answers.read_text().splitlines()]
+    engine = load_engine("coreml")
+    assert [a["line"] for a in written] == list(range(1, 31))
+    for answer, drawing in zip(written, drawings[:30], strict=True):
+        assert answer["label"] == drawing.label
+        for pipeline in ("phone", "centred"):
+            app = predict_bitmap(engine, render_strokes(drawing.on_phone_canvas()), pipeline)
+            assert answer[pipeline]["classLabel"] == str(app.digit) and answer[pipeline]["verdict"] == app.verdict.kind
+            assert answer[pipeline]["probabilities"] == [round(float(p), 6) for p in app.probabilities]
+
+
+def test_answers_into_a_folder_are_refused_before_any_work(tmp_path, strokes_file):
+    result = run_script("scripts/evaluate.py", "--strokes", str(strokes_file), "--answers", str(tmp_path))
+    assert result.returncode != 0 and f"--answers {tmp_path}: is a folder" in result.stderr

@@ -8,6 +8,7 @@ model, "agreement" is the share both give the same top class."""
 
 from __future__ import annotations
 
+import json
 import time
 from argparse import Namespace
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model.atomic import write_text_atomic
 from model.errors import DataError
 from model.recipe.data import load_mnist
 from model.recipe.evaluation import ReportSet, confusion_matrix, per_class_accuracy, probabilities_of, write_report
@@ -22,7 +24,7 @@ from model.runtime.cli import LEGACY_PIPELINE_NAMES
 from model.runtime.engines import load_engine, not_a_digit_below
 from model.runtime.pipelines import is_blank, to_model_input
 from model.runtime.strokes import OFF_CANVAS, read_drawings
-from model.runtime.verdict import not_a_digit_mask
+from model.runtime.verdict import judge, not_a_digit_mask
 
 CONFIDENT = 0.9
 
@@ -87,10 +89,15 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
         for key in ("strokes_accuracy", "strokes_per_class", "confidently_wrong", "not_a_digit", "agreement",
                     "precision_effect"):
             result[key] = {}
+        answers = [{"line": drawings[i].line, "label": drawings[i].label} for i in kept]
         for pipeline in args.pipelines:
             probabilities = probabilities_of(engine, inputs[pipeline])
             predicted = probabilities.argmax(axis=1)
             rejected = not_a_digit_mask(probabilities, not_a_digit_below(engine, pipeline))
+            for answer, row in zip(answers, probabilities, strict=True):
+                verdict = judge(row, not_a_digit_below(engine, pipeline))
+                answer[pipeline] = {"classLabel": str(verdict.digit), "probabilities": [round(float(p), 6) for p in row],
+                                    "verdict": verdict.kind}
             result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
             if exact is not None:
                 result["precision_effect"][pipeline] = precision_effect(inputs[pipeline], probabilities)
@@ -126,6 +133,9 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
                 report.grid(f"rejected-digits-{pipeline}", f"{pipeline}: digits called not a digit",
                             inputs[pipeline], rejected_digits,
                             [f"{labels[i]}: {probabilities[i].max():.2f}" for i in range(len(labels))])
+        if getattr(args, "answers", None):
+            write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in answers))
+            log(f"wrote {args.answers}: the answers for {len(answers):,} drawings")
         for old, new in LEGACY_PIPELINE_NAMES.items():  # the pre-2.0 keys, until version 3.0
             if new in result["strokes_accuracy"]:
                 result["strokes_accuracy"][old] = result["strokes_accuracy"][new]
