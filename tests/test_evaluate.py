@@ -117,7 +117,7 @@ def test_answers_are_written_a_drawing_a_line_as_the_app_answers_each(tmp_path, 
     sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:30]))
     answers = tmp_path / "answers.jsonl"
     result = run_script("scripts/evaluate.py", "--strokes", str(sample), "--pipeline", "both",
-                        "--answers", str(answers))
+                        "--answers", str(answers), "--report", str(tmp_path / "report"))
     assert result.returncode == 0, result.stderr[-2000:]
     written = [json.loads(line) for line in answers.read_text().splitlines()]
     engine = load_engine("coreml")

@@ -89,12 +89,12 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
         for key in ("strokes_accuracy", "strokes_per_class", "confidently_wrong", "not_a_digit", "agreement",
                     "precision_effect"):
             result[key] = {}
-        answers = [{"line": drawings[i].line, "label": drawings[i].label} for i in kept]
+        per_drawing = [{"line": drawings[i].line, "label": drawings[i].label} for i in kept]
         for pipeline in args.pipelines:
             probabilities = probabilities_of(engine, inputs[pipeline])
             predicted = probabilities.argmax(axis=1)
             rejected = not_a_digit_mask(probabilities, not_a_digit_below(engine, pipeline))
-            for answer, row in zip(answers, probabilities, strict=True):
+            for answer, row in zip(per_drawing, probabilities, strict=True):
                 verdict = judge(row, not_a_digit_below(engine, pipeline))
                 answer[pipeline] = {"classLabel": str(verdict.digit), "probabilities": [round(float(p), 6) for p in row],
                                     "verdict": verdict.kind}
@@ -134,8 +134,8 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
                             inputs[pipeline], rejected_digits,
                             [f"{labels[i]}: {probabilities[i].max():.2f}" for i in range(len(labels))])
         if getattr(args, "answers", None):
-            write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in answers))
-            log(f"wrote {args.answers}: the answers for {len(answers):,} drawings")
+            write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in per_drawing))
+            log(f"wrote {args.answers}: the answers for {len(per_drawing):,} drawings")
         for old, new in LEGACY_PIPELINE_NAMES.items():  # the pre-2.0 keys, until version 3.0
             if new in result["strokes_accuracy"]:
                 result["strokes_accuracy"][old] = result["strokes_accuracy"][new]
