@@ -50,6 +50,9 @@ def parse_args(argv=None):
         parser.error("give --mnist NPZ and/or --strokes FILE")
     if args.answers and not args.strokes:
         parser.error("--answers needs --strokes FILE")
+    for option, given in (("--strokes", args.strokes), ("--model", args.model), ("--mnist", args.mnist)):
+        if args.answers and given and Path(given).resolve() == Path(args.answers).resolve():
+            parser.error(f"--answers {args.answers}: is the {option} file itself; write the answers elsewhere")
     try:
         args.engine = args.engine or (engine_for_path(args.model) if args.model else DEFAULT_ENGINE)
         args.compare_engine = engine_for_path(args.compare_model) if args.compare_model else None

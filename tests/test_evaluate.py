@@ -133,3 +133,12 @@ def test_answers_are_written_a_drawing_a_line_as_the_app_answers_each(tmp_path, 
 def test_answers_into_a_folder_are_refused_before_any_work(tmp_path, strokes_file):
     result = run_script("scripts/evaluate.py", "--strokes", str(strokes_file), "--answers", str(tmp_path))
     assert result.returncode != 0 and f"--answers {tmp_path}: is a folder" in result.stderr
+
+
+def test_answers_onto_the_strokes_file_itself_are_refused_and_leave_it_whole(tmp_path, strokes_file):
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(gzip.open(strokes_file, "rt").readlines()[:5]))
+    before = sample.read_bytes()
+    result = run_script("scripts/evaluate.py", "--strokes", str(sample), "--answers", str(sample))
+    assert result.returncode != 0 and "is the --strokes file itself" in result.stderr
+    assert sample.read_bytes() == before
