@@ -28,6 +28,7 @@ def build_menus(window) -> QMenu:
     file_menu.addAction(window.open_action)
     recent_menu = file_menu.addMenu("Open &Recent")
     recent_menu.aboutToShow.connect(lambda: window.files.fill_recent_menu(recent_menu))
+    file_menu.addSeparator()
     file_menu.addAction(window.next_drawing_action)
     file_menu.addAction(window.previous_drawing_action)
     file_menu.addAction(window.next_misread_action)
