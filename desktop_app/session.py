@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop_app.document import CONTENT, DRAWING, Document
 from desktop_app.shown_models import SANITY_DIGITS, SANITY_LINE, Load, ShownModels
-from model.runtime.engines import DEFAULT_ENGINE, Prediction, predict_input
+from model.runtime.engines import DEFAULT_ENGINE, Prediction, predict_bitmap, predict_input
 from model.runtime.pipelines import PIPELINES, NothingDrawn, to_model_input
 from model.runtime.strokes import Point
 from model.runtime.verdict import NOT_A_DIGIT, UNSURE
@@ -127,8 +127,7 @@ class Session:
         if slot.state != "ready":
             return None
         try:
-            return predict_input(slot.model, to_model_input(self.render(strokes, None), self.pipeline),
-                                 self.pipeline).digit
+            return predict_bitmap(slot.model, self.render(strokes, None), self.pipeline).digit
         except NothingDrawn:
             return None
 

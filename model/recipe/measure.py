@@ -94,10 +94,11 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
             probabilities = probabilities_of(engine, inputs[pipeline])
             predicted = probabilities.argmax(axis=1)
             rejected = not_a_digit_mask(probabilities, not_a_digit_below(engine, pipeline))
-            for answer, row in zip(per_drawing, probabilities, strict=True):
-                verdict = judge(row, not_a_digit_below(engine, pipeline))
-                answer[pipeline] = {"classLabel": str(verdict.digit), "probabilities": [round(float(p), 6) for p in row],
-                                    "verdict": verdict.kind}
+            if args.answers:  # a verdict per drawing only when they are written
+                for answer, row in zip(per_drawing, probabilities, strict=True):
+                    verdict = judge(row, not_a_digit_below(engine, pipeline))
+                    answer[pipeline] = {"classLabel": str(verdict.digit), "verdict": verdict.kind,
+                                        "probabilities": [round(float(p), 6) for p in row]}
             result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
             if exact is not None:
                 result["precision_effect"][pipeline] = precision_effect(inputs[pipeline], probabilities)
@@ -133,7 +134,7 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
                 report.grid(f"rejected-digits-{pipeline}", f"{pipeline}: digits called not a digit",
                             inputs[pipeline], rejected_digits,
                             [f"{labels[i]}: {probabilities[i].max():.2f}" for i in range(len(labels))])
-        if getattr(args, "answers", None):
+        if args.answers:
             write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in per_drawing))
             log(f"wrote {args.answers}: the answers for {len(per_drawing):,} drawings")
         for old, new in LEGACY_PIPELINE_NAMES.items():  # the pre-2.0 keys, until version 3.0
