@@ -58,9 +58,7 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.file_actions import save_screenshot
-    from desktop_app.main_window import APP_NAME, MainWindow
-    from model.errors import ModelFileError
+    from desktop_app.main_window import APP_NAME
     from model.runtime.cli import check_writable_file
 
     if args.screenshot:
@@ -68,16 +66,27 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
-    # A screenshot is for documents and demos: the same whoever runs it, and it changes no one's settings.
-    # Its settings go to a scratch file, never to os.devnull: QSettings saves by replacing its file, and run
-    # as root it would replace /dev/null itself.
+    # A screenshot is for documents and demos: the same whoever runs it, and it changes no one's settings or
+    # personal set. Its settings live in memory (a file, even a scratch one, is written again when Qt tidies up
+    # after the scratch folder is gone), its personal set in a scratch folder removed on the way out.
     scratch = tempfile.TemporaryDirectory(prefix="digit-recognizer-screenshot-") if args.screenshot else None
-    settings = (QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat) if scratch
-                else QSettings())
+    try:
+        return show(args, app, MemorySettings() if scratch else QSettings(),
+                    Path(scratch.name) if scratch else None)
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def show(args, app, settings, data_dir: Path | None) -> int:
+    from desktop_app.file_actions import save_screenshot
+    from desktop_app.main_window import MainWindow
+    from model.errors import ModelFileError
+
     paths = {name: path for name, path in (("coreml", args.coreml_model), ("keras", args.keras_model)) if path}
     # A screenshot waits for every model it shows, so it loads them in the foreground.
     window = MainWindow(engine=args.engine, pipeline=args.pipeline, model_paths=paths,
-                        load_in_background=not args.screenshot, settings=settings)
+                        load_in_background=not args.screenshot, settings=settings, data_dir=data_dir)
     session = window.session
     if args.precision != "float32":
         session.models.set_precision(args.precision)
@@ -110,9 +119,24 @@ def main(argv=None) -> int:
         except OSError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        finally:
+            window.teaching.set.close()
         print(f"wrote {args.screenshot}: {window.result_label.text()} — {window.verdict_label.text()}")
         return 0
     return app.exec()
+
+
+class MemorySettings:
+    """QSettings' value / setValue, kept in memory only."""
+
+    def __init__(self):
+        self.values: dict[str, object] = {}
+
+    def value(self, key: str, default=None, type=None):  # noqa: A002 (QSettings' name)
+        return self.values.get(key, default)
+
+    def setValue(self, key: str, value) -> None:  # noqa: N802 (QSettings' name)
+        self.values[key] = value
 
 
 if __name__ == "__main__":

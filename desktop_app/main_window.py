@@ -37,6 +37,7 @@ from desktop_app.widgets import ModelInputView, PhoneScreen, ProbabilityBars, fi
 from model.errors import DataError
 from model.runtime.engines import ENGINES
 from model.runtime.images import sample_to_canvas
+from model.runtime.personal import PERSONAL_SET_NAME
 from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
 
 APP_NAME = "DigitRecognizer"
@@ -63,12 +64,16 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self, self.session, self.settings, self._tell, self._complain)
         # The personal set and model live in the platform's app-data folder.
         data_dir = data_dir or Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
-        kept = True
+        self._scratch: tempfile.TemporaryDirectory | None = None  # removed when the app ends
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError:  # a read-only home: teach for this session only, and say so
-            data_dir, kept = Path(tempfile.mkdtemp(prefix="digit-recognizer-")), False
-        self.teaching = Teaching(self.session, data_dir / "personal-set.jsonl", data_dir / "personal.mlmodel")
+            self.teaching = Teaching(self.session, data_dir / PERSONAL_SET_NAME, data_dir / "personal.mlmodel")
+            kept = ""
+        except (OSError, DataError) as error:  # a read-only home: teach for this session only, and say so
+            self._scratch = tempfile.TemporaryDirectory(prefix="digit-recognizer-")
+            scratch = Path(self._scratch.name)
+            self.teaching = Teaching(self.session, scratch / PERSONAL_SET_NAME, scratch / "personal.mlmodel")
+            kept = str(error)
         self.canvas = Canvas(self.session)
         self.result_label = QLabel()
         self.verdict_label = QLabel()
@@ -83,8 +88,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.personal = PersonalActions(self, self.teaching, self._tell, self._complain)
         self.bars.digitClicked.connect(self.personal.teach)
-        if not kept:
-            self._tell("The app-data folder cannot be written: what you teach is kept for this session only")
+        if kept:
+            self._tell(f"What you teach is kept for this session only: {kept}")
         if self.settings.value("personal/use", False) in (True, "true") and self.teaching.model_path.exists():
             self.session.models.show_personal(True)
         self.recent_menu = build_menus(self)
@@ -349,4 +354,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.settings.setValue("window/geometry", self.saveGeometry())
+        if self._scratch is not None:
+            self.teaching.set.close()
+            self._scratch.cleanup()
+            self._scratch = None
         super().closeEvent(event)

@@ -123,16 +123,18 @@ class PersonalActions(QObject):
 
     # --- personalising, off the UI thread
     def personalise(self) -> None:
-        if not self.teaching.set.examples or self.progress.isVisible():
+        examples = list(self.teaching.set.examples)  # as the set is now, with other windows' drawings
+        if not examples or self.progress.isVisible():
             return
         self.progress.setValue(0)
         self.progress.show()
-        self.tell(f"Personalising on {len(self.teaching.set.examples)} drawings…")
+        self.tell(f"Personalising on {len(examples)} drawings…")
         self.refresh()
 
         def run() -> None:
             try:
-                self.finished.emit(self.teaching.personalise(lambda done, total: self.progressed.emit(done, total)))
+                self.finished.emit(self.teaching.personalise(lambda done, total: self.progressed.emit(done, total),
+                                                             examples))
             except (DataError, ModelFileError) as error:
                 self.finished.emit(str(error))
             except Exception as error:  # never take the app down
@@ -269,5 +271,5 @@ class PersonalSetDialog(QDialog):
         if QMessageBox.question(self, "Clear the personal set?", f"Remove all {count} taught drawings?",
                                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                 QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes:
-            self.actions.teaching.set.replace_all([])
+            self.actions.teaching.set.clear()
             self.actions.refresh()

@@ -171,6 +171,9 @@ class Session:
                     lines.append((f"{title} reads only {round(slot.mnist_read * SANITY_DIGITS)} of {SANITY_DIGITS} "
                                   "MNIST test digits right: check that its class labels follow its outputs and "
                                   "that it takes white ink on black, as the phone app hands it", True))
+        if self.models.personal_error:
+            lines.append(("Your personal model could not be read, so the base model answers: Personalise makes it "
+                          f"again from your personal set ({self.models.personal_error})", True))
         label = self.document.content.label
         if label is not None and predictions and predictions[0] is not None:
             read = predictions[0].digit

@@ -67,6 +67,7 @@ class ShownModels:
         self.personal_path: Path | None = None  # the personal model, once there is one
         self.personal_title = ""
         self.use_personal = False
+        self.personal_error = ""  # why the personal model could not be read: the base model answers instead
 
     def slot(self, engine: str, path: str | os.PathLike | None = None) -> ModelSlot:
         given = path is not None or engine in self._chosen_paths
@@ -87,6 +88,7 @@ class ShownModels:
         """A (new) personal model file: shown instead of the base Core ML model while `use_personal`."""
         self.personal_path = Path(path)
         self.personal_title = title
+        self.personal_error = ""
         self._slots = {key: slot for key, slot in self._slots.items() if key[1] != self.personal_path}
         self.use_personal = use
         if use:
@@ -95,7 +97,7 @@ class ShownModels:
 
     def show_personal(self, on: bool) -> None:
         """View: the personal model or the base one."""
-        self.use_personal = on and self.personal_path is not None
+        self.use_personal = on and self.personal_path is not None and not self.personal_error
         if self.use_personal:
             self.engine = "coreml"
         self._chosen()
@@ -119,6 +121,13 @@ class ShownModels:
         """`result` is the loaded engine or an error message."""
         if isinstance(result, str):
             slot.state, slot.error, slot.model = "error", result, None
+            if slot.path == self.personal_path and slot.engine == "coreml":
+                # A personal model that cannot be read never leaves the app mute: the base model answers.
+                self.personal_error = result
+                if self.use_personal:
+                    self.use_personal = False
+                    self._chosen()
+                    return
         else:
             slot.state, slot.error, slot.model = "ready", "", result
         self._changed()

@@ -37,10 +37,12 @@ class Teaching:
         return (f"Taught: this is a {digit} ({self.set.counts()[digit]} taught as {digit}, "
                 f"{len(self.set.examples)} in all)")
 
-    def personalise(self, progress: Callable[[int, int], None] | None = None) -> Personalised:
-        """Fine-tune the base Core ML model on the personal set (may run off the UI thread)."""
+    def personalise(self, progress: Callable[[int, int], None] | None = None,
+                    examples: list[Example] | None = None) -> Personalised:
+        """Fine-tune the base Core ML model on the personal set, or on `examples` read from it before (off the
+        UI thread, pass them: the set's store is read on the thread that owns it)."""
         base = self.session.models.base_path("coreml")
-        return personalise(base, self.set.examples, self.session.pipeline,
+        return personalise(base, self.set.examples if examples is None else examples, self.session.pipeline,
                            lambda strokes: self.session.render(strokes, None), progress)
 
     def adopt(self, result: Personalised) -> str:

@@ -1,4 +1,6 @@
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -10,6 +12,7 @@ import model  # noqa: F401  (process-wide settings, before numpy loads)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless Qt
 # The app's data folder (the personal set and model) of every app the tests start: never the user's.
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="digit-recognizer-tests-")
+atexit.register(shutil.rmtree, os.environ["XDG_DATA_HOME"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -442,6 +442,46 @@ def test_personalise_runs_in_the_background_switches_to_the_personal_model_and_s
     assert again.session.status_lines()[0][0].startswith("Personal model, taught 2 drawings")
 
 
+def test_a_personal_model_that_cannot_be_read_falls_back_to_the_base_model_and_says_so(qtbot, settings, data_dir,
+                                                                                         drawings):
+    from model.runtime.paths import DEFAULT_COREML_MODEL
+
+    data_dir.mkdir()
+    (data_dir / "personal.mlmodel").write_bytes(DEFAULT_COREML_MODEL.read_bytes()[:5000])  # truncated
+    settings.setValue("personal/use", True)
+    made = MainWindow(settings=settings, data_dir=data_dir)
+    qtbot.addWidget(made)
+    made.show()
+    made.canvas.resize(375, 375)
+    four = next(d for d in drawings if d.label == 4)
+    qtbot.waitUntil(lambda: made.session.models.shown_slots()[0].state == "ready", timeout=30000)
+    draw_strokes(made.canvas, four.strokes)
+    made.predict_action.trigger()
+    base = predict_bitmap(made.session.models.slot("coreml").model, render_strokes(strokes_of(made)), "phone")
+    assert not made.session.models.use_personal and made.bars.primary == pytest.approx(base.probabilities)
+    assert shown_digit(made) == base.digit == 4
+    problems = [line for line, problem in made.session.status_lines() if problem]
+    assert problems and problems[0].startswith("Your personal model could not be read, so the base model answers")
+    made.personal.personal_model_action.trigger()  # asked for again: still the base model, still answering
+    assert not made.session.models.use_personal and shown_digit(made) == 4
+
+
+def test_two_windows_teaching_in_turns_keep_every_drawing(qtbot, settings, data_dir):
+    windows = []
+    for _ in range(2):
+        made = MainWindow(settings=settings, data_dir=data_dir)
+        qtbot.addWidget(made)
+        made.show()
+        made.canvas.resize(375, 375)
+        drag(made.canvas, [(180.0, 60.0), (182.0, 320.0)])
+        windows.append(made)
+    for _ in range(3):
+        for digit, made in enumerate(windows, start=1):
+            made.personal.teach(digit)
+    assert [w.teaching.set.counts()[1:3] for w in windows] == [[3, 3], [3, 3]]
+    assert "6 in all" in windows[1].statusBar().currentMessage()
+
+
 def test_personalising_a_set_the_model_already_reads_says_there_is_nothing_to_learn(qtbot, window):
     drag(window.canvas, [(180.0, 60.0), (182.0, 320.0)])
     window.personal.teach(1)

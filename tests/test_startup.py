@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -118,3 +119,16 @@ def test_images_of_every_kind_open_and_read_as_the_digit_drawn(tmp_path, kind):
     result = run_app("--open", str(path), "--screenshot", str(tmp_path / "shot.png"))
     assert result.returncode == 0, result.stderr
     assert "Digit may be: 7" in result.stdout
+
+
+def test_a_screenshot_leaves_no_temporary_folder_whether_it_succeeds_or_fails(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    for args, code in (((), 0), (("--open", str(bad)), 2)):
+        shown = subprocess.run([sys.executable, "-m", "desktop_app", *args, "--screenshot", str(tmp_path / "s.png")],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        assert shown.returncode == code, shown.stderr
+        assert list(scratch.iterdir()) == [], shown.stderr

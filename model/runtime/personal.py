@@ -1,9 +1,12 @@
 """Teaching the model its user's hand: the personal set (drawings and the digit
 each one is) and personalising, the phone's own on-device update run on it.
 
-The personal set is a JSON-lines file in the shared stroke format, one drawing
-a line with its `label`; a drawing that came from an image holds the canvas as
-a base64 PNG under `image` instead of strokes. It is written atomically.
+The personal set is an SQLite database (WAL), a drawing a row: each row is one
+JSON line of the shared stroke format with its `label`; a drawing that came
+from an image holds the canvas as a base64 PNG under `image` instead of
+strokes. SQLite, not a file of ours rewritten whole, because two windows or
+processes teach at once: its transactions and locks lose neither's drawings.
+Export and import are JSON lines, as before.
 
 Personalising fine-tunes a Core ML model with the update it defines (or the
 project's default, model.coreml.update.DEFAULT_RULE), then measures before and
@@ -16,10 +19,13 @@ GENERAL_TOLERANCE below the base model's is not used.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import io
+import itertools
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -42,6 +48,9 @@ FOLDS = 5
 # (mostly by one error), leaving such sets alone 3, for 40 % of the errors removed instead of 47 %.
 ALREADY_SURE = 0.9
 FEW_DIGITS = 2  # a set of this many digits or fewer is told to teach the others too, when the guard refuses it
+PERSONAL_SET_NAME = "personal-set.sqlite3"
+LEGACY_SET_NAME = "personal-set.jsonl"  # the set of versions before the SQLite store
+LOCK_SECONDS = 30  # how long a writer waits for another window's write
 THREADS = 2  # the machines it runs on have two cores or more
 IOS11_LAYERS = {"convolution", "activation", "pooling", "flatten", "innerProduct", "softmax", "batchnorm"}
 
@@ -106,54 +115,192 @@ def read_examples(path: str | os.PathLike) -> list[Example]:
 
 
 class PersonalSet:
-    """The taught drawings, kept in `path`; every change is saved at once."""
+    """The taught drawings, in an SQLite database (`path`) that any number of
+    windows and processes share: every change is one transaction, so nothing
+    one writes is lost to another, and each sees the others' changes when it
+    next reads (`examples`). A drawing that cannot be read is moved to a file
+    of its own beside the store, never over an earlier one; the rest stay in use.
+    `note` says what loading found, for the user."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.examples: list[Example] = []
-        self.note = ""  # what loading found, for the user
-        if self.path.exists():
+        self.note = ""
+        self._examples: list[Example] = []
+        self._ids: list[int] = []
+        self._version: tuple[int, int] | None = None  # (the database's data_version, our own changes)
+        self._changes = 0
+        self._connection = self._open()
+        self._carry_over(self.path.with_name(LEGACY_SET_NAME))
+
+    # --- the store
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.OperationalError as error:  # a folder that cannot be written, a locked file
+            raise DataError(f"{self.path}: the personal set cannot be opened ({error})") from None
+        except sqlite3.DatabaseError as error:  # not a database: kept aside whole, and a new store begun
+            aside = unique_aside(self.path, "damaged", self.path.suffix)
+            os.replace(self.path, aside)
+            for journal in ("-wal", "-shm"):
+                Path(f"{self.path}{journal}").unlink(missing_ok=True)
+            self._tell(f"{self.path}: not a personal set ({error}); it was kept as {aside.name} and a new "
+                       "personal set begun")
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit: each change below is its own explicit transaction.
+        connection = sqlite3.connect(self.path, timeout=LOCK_SECONDS, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS drawings (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                               "record TEXT NOT NULL)")
+            connection.execute("CREATE TABLE IF NOT EXISTS carried_over (name TEXT PRIMARY KEY)")
+            connection.execute("SELECT count(*) FROM drawings").fetchone()
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _tell(self, message: str) -> None:
+        self.note = f"{self.note}; {message}" if self.note else message
+
+    def _carry_over(self, legacy: Path) -> None:
+        """The JSON-lines set of earlier versions, once, whole: its damaged lines go aside."""
+        if not legacy.is_file():
+            return
+        with self._transaction() as connection:
+            if connection.execute("SELECT 1 FROM carried_over WHERE name = ?", (legacy.name,)).fetchone():
+                return
+            good, damaged = read_examples_keeping_damage(legacy)
+            connection.executemany("INSERT INTO drawings (record) VALUES (?)",
+                                   [(json.dumps(e.to_json()),) for e in good])
+            connection.execute("INSERT INTO carried_over (name) VALUES (?)", (legacy.name,))
+        # Kept, renamed, so that nothing is lost if the new store is ever lost.
+        os.replace(legacy, unique_aside(legacy, "carried-over", ".jsonl"))
+        if damaged:
+            self._set_aside(damaged, legacy)
+
+    def _set_aside(self, damaged: list[tuple[str, str]], source: Path) -> None:
+        aside = unique_aside(self.path, "damaged", ".jsonl")
+        aside.write_text("".join(line if line.endswith("\n") else line + "\n" for line, _ in damaged),
+                         encoding="utf-8")
+        first = damaged[0][1]
+        self._tell(f"{len(damaged)} damaged drawing{'s' if len(damaged) != 1 else ''} of {source} "
+                   f"({first}) kept aside in {aside}; the other drawings are in use")
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        # IMMEDIATE: take the write lock first, so two writers queue rather than fail halfway.
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._connection
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+        self._changes += 1
+
+    # --- reading
+    @property
+    def examples(self) -> list[Example]:
+        """Every taught drawing, as the store holds it now."""
+        version = (self._connection.execute("PRAGMA data_version").fetchone()[0], self._changes)
+        if version != self._version:
+            self._read()
+            self._version = (self._connection.execute("PRAGMA data_version").fetchone()[0], self._changes)
+        return self._examples
+
+    def _read(self) -> None:
+        rows = self._connection.execute("SELECT id, record FROM drawings ORDER BY id").fetchall()
+        examples, ids, damaged = [], [], []
+        for row_id, text in rows:
+            where = f"{self.path}: drawing {row_id}"
             try:
-                self.examples = read_examples(self.path)
-            except DataError as error:
-                # Nothing lost: the damaged file is kept aside, and the user told.
-                aside = self.path.with_name(f"{self.path.name}.damaged-{datetime.date.today():%Y%m%d}")
-                try:
-                    os.replace(self.path, aside)
-                    self.note = f"{error}; it was kept as {aside.name} and the personal set starts empty"
-                except OSError:
-                    self.path = self.path.with_name(f"{self.path.name}.new")
-                    self.note = f"{error}; it is left as it is, and new drawings go to {self.path.name}"
-
-    def save(self) -> None:
-        write_text_atomic(self.path, "".join(json.dumps(e.to_json()) + "\n" for e in self.examples))
-
-    def add(self, example: Example) -> None:
-        self.examples.append(example)
-        self.save()
-
-    def remove(self, index: int) -> Example:
-        removed = self.examples.pop(index)
-        self.save()
-        return removed
-
-    def replace_all(self, examples: Sequence[Example]) -> list[Example]:
-        """Clear (or restore) the set; returns what it held, for undo."""
-        before, self.examples = self.examples, list(examples)
-        self.save()
-        return before
+                examples.append(_example(json.loads(text), where))
+                ids.append(row_id)
+            except (DataError, ValueError, RecursionError, TypeError) as error:
+                damaged.append((row_id, text, str(error) if isinstance(error, DataError) else f"{where}: {error}"))
+        if damaged:
+            self._set_aside([(text, why) for _, text, why in damaged], self.path)
+            with self._transaction() as connection:
+                connection.executemany("DELETE FROM drawings WHERE id = ?", [(row_id,) for row_id, _, _ in damaged])
+        self._examples, self._ids = examples, ids
 
     def counts(self) -> list[int]:
-        return [sum(e.label == digit for e in self.examples) for digit in range(10)]
+        examples = self.examples
+        return [sum(e.label == digit for e in examples) for digit in range(10)]
+
+    # --- changing
+    def add(self, example: Example) -> None:
+        self.add_all([example])
+
+    def add_all(self, examples: Sequence[Example]) -> None:
+        records = [(json.dumps(e.to_json()),) for e in examples]
+        with self._transaction() as connection:
+            connection.executemany("INSERT INTO drawings (record) VALUES (?)", records)
+
+    def remove(self, index: int) -> Example:
+        """The `index`-th of `examples` as last read (another window may have removed it already)."""
+        removed, row_id = self._examples[index], self._ids[index]
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM drawings WHERE id = ?", (row_id,))
+        return removed
+
+    def clear(self) -> list[Example]:
+        """Remove the drawings `examples` last showed (not those another window taught since); returns them."""
+        removed, ids = list(self._examples), list(self._ids)
+        with self._transaction() as connection:
+            connection.executemany("DELETE FROM drawings WHERE id = ?", [(row_id,) for row_id in ids])
+        return removed
 
     def export(self, path: str | os.PathLike) -> None:
         write_text_atomic(Path(path), "".join(json.dumps(e.to_json()) + "\n" for e in self.examples))
 
     def import_file(self, path: str | os.PathLike) -> int:
         added = read_examples(path)
-        self.examples.extend(added)
-        self.save()
+        self.add_all(added)
         return len(added)
+
+
+def read_examples_keeping_damage(path: Path) -> tuple[list[Example], list[tuple[str, str]]]:
+    """The readable drawings of a JSON-lines set, and each damaged line with why."""
+    good, damaged = [], []
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error})") from None
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        where = f"{path}:{number}"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            damaged.append((raw.decode("utf-8", "replace"), f"{where}: not UTF-8 text"))
+            continue
+        if not text.strip():
+            continue
+        try:
+            good.append(_example(json.loads(text.removeprefix("\ufeff")), where))
+        except (ValueError, RecursionError) as error:
+            why = str(error) if isinstance(error, DataError) else f"{where}: not valid JSON"
+            damaged.append((text, why))
+    return good, damaged
+
+
+def unique_aside(path: Path, why: str, suffix: str) -> Path:
+    """A new file's name beside `path` that names no existing file: `NAME.why-YYYYMMDD-N.suffix`."""
+    stem = path.name.removesuffix(path.suffix)
+    for number in itertools.count(1):
+        candidate = path.with_name(f"{stem}.{why}-{datetime.date.today():%Y%m%d}-{number}{suffix}")
+        try:
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return candidate
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")
 
 
 @dataclass
