@@ -13,7 +13,7 @@ import model  # noqa: F401  (process-wide settings, before numpy loads)
 
 def parse_args(argv=None):
     from desktop_app.file_actions import SCREENSHOT_FORMATS
-    from model.runtime.cli import add_pipeline_option
+    from model.runtime.cli import add_pipeline_option, add_shrink_option
     from model.runtime.engines import ENGINES, PRECISIONS, engine_help
 
     parser = argparse.ArgumentParser(prog="python -m desktop_app", description="Draw a digit; see what the model "
@@ -24,6 +24,7 @@ def parse_args(argv=None):
                              "(no display needed)")
     parser.add_argument("--engine", choices=ENGINES, help=engine_help())
     add_pipeline_option(parser)
+    add_shrink_option(parser)
     parser.add_argument("--compare", action="store_true", help="run both engines and flag disagreements")
     parser.add_argument("--compare-model", metavar="PATH", help="show a second model file beside the chosen one")
     parser.add_argument("--precision", choices=PRECISIONS, default="float32",
@@ -86,7 +87,8 @@ def show(args, app, settings, data_dir: Path | None) -> int:
     paths = {name: path for name, path in (("coreml", args.coreml_model), ("keras", args.keras_model)) if path}
     # A screenshot waits for every model it shows, so it loads them in the foreground.
     window = MainWindow(engine=args.engine, pipeline=args.pipeline, model_paths=paths,
-                        load_in_background=not args.screenshot, settings=settings, data_dir=data_dir)
+                        load_in_background=not args.screenshot, settings=settings, data_dir=data_dir,
+                        shrink=args.shrink)
     session = window.session
     if args.precision != "float32":
         session.models.set_precision(args.precision)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from model.runtime.engines import ENGINES
-from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
+from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES, SHRINK_HELP, SHRINK_TITLES, SHRINKS
 
 HELP_TEXT = (
     "<h3>Input pipelines</h3>"
     + "".join(f"<p><b>{PIPELINE_TITLES[name]}</b> ({name}): {PIPELINE_HELP[name]}</p>" for name in PIPELINES)
+    + "<h3>Phone shrinks</h3>"
+    + "".join(f"<p><b>{SHRINK_TITLES[name]}</b> ({name}): {SHRINK_HELP[name]}</p>" for name in SHRINKS)
     + "<h3>Engines</h3>"
     + "".join(f"<p><b>{kind.title}</b>: {kind.help}</p>" for kind in ENGINES.values())
     + "<h3>The answers</h3>"

@@ -38,7 +38,15 @@ from model.errors import DataError
 from model.runtime.engines import ENGINES
 from model.runtime.images import sample_to_canvas
 from model.runtime.personal import PERSONAL_SET_NAME
-from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
+from model.runtime.pipelines import (
+    DEFAULT_SHRINK,
+    PIPELINE_HELP,
+    PIPELINE_TITLES,
+    PIPELINES,
+    SHRINK_HELP,
+    SHRINK_TITLES,
+    SHRINKS,
+)
 
 APP_NAME = "DigitRecognizer"
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
@@ -49,18 +57,21 @@ class MainWindow(QMainWindow):
     predicted = Signal()  # a prediction (or "nothing drawn") has been shown
 
     def __init__(self, engine: str | None = None, pipeline: str | None = None, model_paths: dict | None = None,
-                 load_in_background: bool = True, settings: QSettings | None = None, data_dir: Path | None = None):
+                 load_in_background: bool = True, settings: QSettings | None = None, data_dir: Path | None = None,
+                 shrink: str | None = None):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.loader = ModelLoader(self, load_in_background)
         # Unless told otherwise, start as the user left it.
         remembered_engine = self.settings.value("engine", "coreml")
         remembered_pipeline = self.settings.value("pipeline", "phone")
+        remembered_shrink = self.settings.value("shrink", DEFAULT_SHRINK)
         self.session = Session(render_canvas,
                                pipeline=pipeline or (remembered_pipeline if remembered_pipeline in PIPELINES
                                                      else "phone"),
                                engine=engine or (remembered_engine if remembered_engine in ENGINES else "coreml"),
-                               model_paths=model_paths, load=self.loader.load)
+                               model_paths=model_paths, load=self.loader.load,
+                               shrink=shrink or (remembered_shrink if remembered_shrink in SHRINKS else DEFAULT_SHRINK))
         self.files = FileActions(self, self.session, self.settings, self._tell, self._complain)
         # The personal set and model live in the platform's app-data folder.
         data_dir = data_dir or Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
@@ -155,6 +166,13 @@ class MainWindow(QMainWindow):
                                PIPELINE_HELP[name], checkable=True)
             made.setData(name)
             self.pipeline_actions.addAction(made)
+        self.shrink_actions = QActionGroup(self)
+        for name in SHRINKS:
+            made = make_action(self, SHRINK_TITLES[name] + (" (assumed)" if name == DEFAULT_SHRINK else ""), [],
+                               lambda _=False, n=name: self.session.choose_shrink(n),
+                               f"How the phone pipeline shrinks the canvas: {SHRINK_HELP[name]}", checkable=True)
+            made.setData(name)
+            self.shrink_actions.addAction(made)
         self.engine_actions = QActionGroup(self)
         for kind in ENGINES.values():
             made = make_action(self, kind.title, [], lambda _=False, n=kind.name: self.session.models.choose_engine(n),
@@ -271,9 +289,12 @@ class MainWindow(QMainWindow):
                 box.blockSignals(True)
                 box.setCurrentIndex(box.findData(value))
                 box.blockSignals(False)
-        for group, value in ((self.pipeline_actions, self.session.pipeline), (self.engine_actions, self.session.models.engine)):
+        for group, value in ((self.pipeline_actions, self.session.pipeline), (self.engine_actions, self.session.models.engine),
+                             (self.shrink_actions, self.session.shrink)):
             for action in group.actions():
                 action.setChecked(action.data() == value)
+        for action in self.shrink_actions.actions():
+            action.setEnabled(self.session.pipeline == "phone")
         if self.compare_box.isChecked() != self.session.models.compare_engines:
             self.compare_box.blockSignals(True)
             self.compare_box.setChecked(self.session.models.compare_engines)
@@ -281,6 +302,7 @@ class MainWindow(QMainWindow):
         self.compare_action.setChecked(self.session.models.compare_engines)
         self.precision_action.setChecked(self.session.models.precision == "float16")
         self.settings.setValue("pipeline", self.session.pipeline)
+        self.settings.setValue("shrink", self.session.shrink)
         self.settings.setValue("engine", self.session.models.engine)
         self.settings.setValue("personal/use", self.session.models.use_personal)
         self.personal.refresh()

@@ -18,7 +18,7 @@ import numpy as np
 from desktop_app.document import CONTENT, DRAWING, Document
 from desktop_app.shown_models import SANITY_DIGITS, SANITY_LINE, Load, ShownModels
 from model.runtime.engines import DEFAULT_ENGINE, Prediction, predict_bitmap, predict_input
-from model.runtime.pipelines import PIPELINES, NothingDrawn, to_model_input
+from model.runtime.pipelines import DEFAULT_SHRINK, PIPELINES, SHRINK_TITLES, SHRINKS, NothingDrawn, to_model_input
 from model.runtime.strokes import Point
 from model.runtime.verdict import NOT_A_DIGIT, UNSURE
 
@@ -41,11 +41,15 @@ Listener = Callable[[str], None]
 
 class Session:
     def __init__(self, render: Render, pipeline: str = "phone", engine: str = DEFAULT_ENGINE,
-                 model_paths: dict[str, str | os.PathLike] | None = None, load: Load | None = None):
+                 model_paths: dict[str, str | os.PathLike] | None = None, load: Load | None = None,
+                 shrink: str = DEFAULT_SHRINK):
         if pipeline not in PIPELINES:
             raise ValueError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
+        if shrink not in SHRINKS:
+            raise ValueError(f"unknown shrink {shrink!r}: choose one of {', '.join(SHRINKS)}")
         self.render = render
         self.pipeline = pipeline
+        self.shrink = shrink  # how the phone pipeline shrinks the canvas
         self.document = Document(self._document_changed)
         self.models = ShownModels(self._models_changed, engine, model_paths, load)
         self.predictions: list[Prediction | None] = []
@@ -82,6 +86,13 @@ class Session:
         self._changed(OPTIONS)
         self.predict(live=True)
 
+    def choose_shrink(self, shrink: str) -> None:
+        if shrink not in SHRINKS:
+            raise ValueError(f"unknown shrink {shrink!r}: choose one of {', '.join(SHRINKS)}")
+        self.shrink = shrink
+        self._changed(OPTIONS)
+        self.predict(live=True)
+
     def bitmap(self) -> np.ndarray:
         """The 375x375 uint8 bitmap the phone would hold (white ink on black)."""
         return self.render(self.document.live_strokes(), self.document.content.background)
@@ -105,7 +116,7 @@ class Session:
             self._set_label(TEXT_BLANK if not live else TEXT_START)
             return self.predictions
         try:
-            model_input = to_model_input(self.bitmap(), self.pipeline)
+            model_input = to_model_input(self.bitmap(), self.pipeline, self.shrink)
         except NothingDrawn:
             self._show([], None)
             self._set_label(TEXT_BLANK)
@@ -127,7 +138,7 @@ class Session:
         if slot.state != "ready":
             return None
         try:
-            return predict_bitmap(slot.model, self.render(strokes, None), self.pipeline).digit
+            return predict_bitmap(slot.model, self.render(strokes, None), self.pipeline, self.shrink).digit
         except NothingDrawn:
             return None
 
@@ -171,6 +182,8 @@ class Session:
                     lines.append((f"{title} reads only {round(slot.mnist_read * SANITY_DIGITS)} of {SANITY_DIGITS} "
                                   "MNIST test digits right: check that its class labels follow its outputs and "
                                   "that it takes white ink on black, as the phone app hands it", True))
+        if self.pipeline == "phone" and self.shrink != DEFAULT_SHRINK:
+            lines.append((f"Phone shrink: {SHRINK_TITLES[self.shrink].lower()}, not the area averaging assumed", False))
         if self.models.personal_error:
             lines.append(("Your personal model could not be read, so the base model answers: Personalise makes it "
                           f"again from your personal set ({self.models.personal_error})", True))

@@ -20,9 +20,15 @@ import sys
 from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
-from model.runtime.cli import add_pipeline_option, check_writable_file, check_writable_folder, run_interruptibly
+from model.runtime.cli import (
+    add_pipeline_option,
+    add_shrink_option,
+    check_writable_file,
+    check_writable_folder,
+    run_interruptibly,
+)
 from model.runtime.engines import DEFAULT_ENGINE, ENGINES, PRECISIONS, engine_for_path, engine_help
-from model.runtime.pipelines import PIPELINES
+from model.runtime.pipelines import DEFAULT_SHRINK, PIPELINES
 
 
 def parse_args(argv=None):
@@ -37,6 +43,7 @@ def parse_args(argv=None):
     parser.add_argument("--strokes", metavar="FILE",
                         help="stroke drawings (.jsonl or .jsonl.gz), labelled digits or drawings that are no digit")
     add_pipeline_option(parser, both=True, default="both")
+    add_shrink_option(parser, every=True, default=DEFAULT_SHRINK)
     parser.add_argument("--skip-blank", action="store_true",
                         help="skip (and count) drawings with no ink on the canvas instead of failing")
     parser.add_argument("--report", metavar="DIR", help="write confusion matrices and misread inputs here")
@@ -50,6 +57,8 @@ def parse_args(argv=None):
         parser.error("give --mnist NPZ and/or --strokes FILE")
     if args.answers and not args.strokes:
         parser.error("--answers needs --strokes FILE")
+    if args.shrink == "all" and args.answers:
+        parser.error("--answers holds one shrink's answers: give --shrink NAME, not all")
     for option, given in (("--strokes", args.strokes), ("--model", args.model), ("--mnist", args.mnist)):
         if args.answers and given and Path(given).resolve() == Path(args.answers).resolve():
             parser.error(f"--answers {args.answers}: is the {option} file itself; write the answers elsewhere")

@@ -62,16 +62,18 @@ def test_an_npz_that_holds_one_array_is_named(tmp_path):
 
 
 def made_drawings(count):
-    return lambda: {"phone": np.ones((count, 28, 28), np.float32), "centred": np.ones((count, 28, 28), np.float32)}
+    from model.recipe.synthesis import empty_inputs
+
+    return lambda: {key: value + 1 for key, value in empty_inputs(count).items()}
 
 
 def truncated(path):
-    np.savez(path, phone=np.zeros((4, 28, 28), np.float32), centred=np.zeros((4, 28, 28), np.float32))
+    np.savez(path, **made_drawings(4)())
     path.write_bytes(path.read_bytes()[:300])
 
 
 def another_runs(path):  # drawn for another --limit: fewer drawings under the same name
-    np.savez(path, phone=np.zeros((20, 28, 28), np.float32), centred=np.zeros((20, 28, 28), np.float32))
+    np.savez(path, **made_drawings(20)())
 
 
 def wrong_shape(path):
@@ -84,14 +86,14 @@ def wrong_shape(path):
                                               (wrong_shape, "not 4 drawings of each pipeline")],
                          ids=["truncated", "not-a-zip", "another-limit", "wrong-shape"])
 def test_a_damaged_or_mismatched_synthesis_cache_is_drawn_again_with_a_note(tmp_path, damage, note):
-    from model.recipe.training import cached_synthesis
+    from model.recipe.pools import cached_synthesis
 
     damage(tmp_path / "drawings.npz")
     messages = []
     made = cached_synthesis(tmp_path, "drawings.npz", 4, made_drawings(4), messages.append)
-    assert made["phone"].shape == (4, 28, 28) and note in messages[0] and "drawing again" in messages[0]
+    assert made["phone"].shape == (4, 4, 28, 28) and note in messages[0] and "drawing again" in messages[0]
     again = cached_synthesis(tmp_path, "drawings.npz", 4, made_drawings(0), messages.append)
-    assert again["phone"].shape == (4, 28, 28) and messages[-1].startswith("cached in")
+    assert again["phone"].shape == (4, 4, 28, 28) and messages[-1].startswith("cached in")
 
 
 def test_a_report_into_a_file_is_refused_before_any_work(tmp_path, strokes_file):

@@ -347,9 +347,32 @@ def test_pipeline_engine_and_recent_files_are_remembered(qtbot, settings, tmp_pa
     assert second.settings.value("files/folder") == str(tmp_path.resolve())
 
 
+def test_the_phone_shrink_changes_the_28x28_and_the_bars_and_is_remembered(qtbot, window, settings, data_dir,
+                                                                          drawings):
+    from model.runtime.pipelines import to_model_input
+
+    draw_strokes(window.canvas, drawings[7].strokes)
+    window.predict_action.trigger()
+    area = window.session.model_input.copy()
+    nearest = next(a for a in window.shrink_actions.actions() if a.data() == "nearest")
+    nearest.trigger()
+    bitmap = render_strokes(strokes_of(window))
+    assert np.array_equal(window.session.model_input, to_model_input(bitmap, "phone", "nearest"))
+    assert not np.array_equal(window.session.model_input, area)
+    expected = predict_bitmap(window.session.models.slot("coreml").model, bitmap, "phone", "nearest")
+    assert window.bars.primary == pytest.approx(expected.probabilities)
+    assert any("Phone shrink: nearest pixel" in line for line, _ in window.session.status_lines())
+    window.close()
+    again = MainWindow(settings=settings, data_dir=data_dir)
+    qtbot.addWidget(again)
+    assert again.session.shrink == "nearest"
+    assert [a.data() for a in again.shrink_actions.actions() if a.isChecked()] == ["nearest"]
+
+
 def test_help_explains_the_terms_and_about_names_the_versions(window):
     window.help_action.trigger()
-    assert "Phone (exact)" in window.last_box.text() and "MNIST-centred" in window.last_box.text()
+    assert "<b>Phone</b>" in window.last_box.text() and "MNIST-centred" in window.last_box.text()
+    assert "Nearest pixel" in window.last_box.text() and "not documented" in window.last_box.text()
     assert ".mlmodel" in window.last_box.text()
     window.about_action.trigger()
     assert "PySide6" in window.last_box.text() and "numpy" in window.last_box.text()

@@ -86,3 +86,28 @@ def test_centred_leaves_a_thick_stroke_as_wide_as_it_is():
     # A 60 px pen on a 360 px tall line is 3.3 px wide in the 20 px box.
     thick = centred_pipeline(render_strokes([[(187, 37), (187, 337)]], width=60))
     assert thick[14].sum() == pytest.approx(60 * 20 / 360, abs=0.3)
+
+
+def test_every_phone_shrink_is_the_resampler_it_is_named_after():
+    """Held against independent resamplers: Pillow's antialiased bilinear reduce and its nearest pixel, and
+    scipy's linear interpolation at each pixel's centre (bilinear with no prefilter)."""
+    from PIL import Image
+    from scipy.ndimage import map_coordinates
+
+    from model.runtime.pipelines import SHRINKS, phone_shrinks
+
+    canvas = render_strokes([[(60.0, 80.0), (300.0, 90.0), (120.0, 330.0)], [(200.0, 200.0)]])
+    shrunk = dict(zip(SHRINKS, phone_shrinks(canvas), strict=True))
+    pillow = {name: np.asarray(Image.fromarray(canvas).resize((28, 28), method), np.float32) / 255
+              for name, method in (("bilinear-antialiased", Image.BILINEAR), ("nearest", Image.NEAREST))}
+    assert np.abs(shrunk["bilinear-antialiased"] - pillow["bilinear-antialiased"]).max() <= 1 / 255
+    assert np.array_equal(shrunk["nearest"], pillow["nearest"])
+    centres = (np.arange(28) + 0.5) * 375 / 28 - 0.5
+    rows, cols = np.meshgrid(centres, centres, indexing="ij")
+    interpolated = map_coordinates(canvas.astype(np.float32) / 255, [rows, cols], order=1)
+    assert np.abs(shrunk["bilinear"] - interpolated).max() < 1e-5
+    assert np.array_equal(shrunk["area"], phone_pipeline(canvas))
+    for name in SHRINKS:
+        assert np.array_equal(phone_pipeline(canvas, name), shrunk[name])
+    with pytest.raises(ValueError, match="unknown shrink 'lanczos'"):
+        phone_pipeline(canvas, "lanczos")

@@ -145,7 +145,7 @@ def test_training_refuses_a_bad_data_file_with_its_name(tmp_path):
 
 
 def test_random_shift_translates_each_digit_by_at_most_two_pixels(mnist):
-    from model.recipe.training import random_shift
+    from model.recipe.epochs import random_shift
 
     images = mnist.x_train[:200].astype(np.float32)
     shifted = random_shift(images, np.random.default_rng(0), max_shift=2)
@@ -190,8 +190,9 @@ def test_sigterm_during_synthesis_exits_143_and_leaves_no_worker(tmp_path, mnist
 
 
 def test_targets_are_one_hot_even_for_no_digits_and_split_for_a_one_that_is_a_seven():
+    from model.recipe.epochs import SOFT_TARGETS, targets
+    from model.recipe.pools import NO_DIGIT_LABEL
     from model.recipe.synthesis import ONE_OR_SEVEN, SEVEN_OR_ONE
-    from model.recipe.training import NO_DIGIT_LABEL, SOFT_TARGETS, targets
 
     got = targets(np.array([3, NO_DIGIT_LABEL, ONE_OR_SEVEN, SEVEN_OR_ONE]))
     assert got[0].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
@@ -202,8 +203,8 @@ def test_targets_are_one_hot_even_for_no_digits_and_split_for_a_one_that_is_a_se
 
 
 def test_only_mnists_sevens_as_narrow_at_the_top_as_a_flagged_one_are_softened(mnist):
+    from model.recipe.epochs import mnist_soft_labels
     from model.recipe.synthesis import ONE_TOP_WIDTH, SEVEN_OR_ONE, top_width
-    from model.recipe.training import mnist_soft_labels
 
     images, labels = mnist.x_train[:6000], mnist.y_train[:6000]
     soft = mnist_soft_labels(images, labels)
@@ -214,20 +215,33 @@ def test_only_mnists_sevens_as_narrow_at_the_top_as_a_flagged_one_are_softened(m
 
 
 def test_each_epoch_mixes_mnist_phone_like_digits_real_handwriting_and_no_digits():
-    from model.recipe.training import NO_DIGIT_LABEL, MixedEpochs, TrainingSet
+    from model.recipe.epochs import EpochSizes, epoch
+    from model.recipe.pools import NO_DIGIT_LABEL, Pools
+    from model.runtime.pipelines import SHRINKS
 
     labels = np.array([1] * 50 + [2] * 30 + [NO_DIGIT_LABEL] * 40 + [NO_DIGIT_LABEL] * 20)
     handwritten = np.array([False] * 50 + [True] * 30 + [False] * 40 + [True] * 20)
-    images = np.zeros((140, 28, 28), np.float32)
-    images[120:] = 0.5  # the real doodles, told apart by their pixels
-    pool = TrainingSet(images, labels, handwritten)
-    epochs = MixedEpochs(np.zeros((10, 28, 28), np.float32), np.zeros(10, np.int64), pool, batch_size=16, seed=0,
-                         digits_per_epoch=20, not_digits_per_epoch=15, handwriting_per_epoch=12, doodles_per_epoch=7)
-    taken = epochs.targets.argmax(axis=1)
-    assert len(epochs.images) == 10 + 20 + 12 + 15 + 7
+    centred = np.zeros((140, 28, 28), np.float32)
+    centred[120:] = 0.5  # the real doodles, told apart by their pixels
+    phone = np.zeros((140, len(SHRINKS), 28, 28), np.float32)
+    phone[120:] = 0.5
+    phone[:, :, 0, 0] = np.arange(len(SHRINKS)) + 1  # which shrink made it, in a corner pixel
+    pools = Pools(phone, centred, labels, handwritten)
+    sizes = EpochSizes(mnist=10, digits=20, handwriting=12, not_digits=15, doodles=7)
+    images, taken_targets = epoch(np.zeros((10, 28, 28), np.float32), np.zeros(10, np.int64), pools, sizes,
+                                  np.random.default_rng(0))
+    taken = taken_targets.argmax(axis=1)
+    assert images.shape == (10 + 20 + 12 + 15 + 7, 28, 28, 1)
     assert (taken == 0).sum() - 15 - 7 == 10  # MNIST's zeros, and the no-digits' even targets argmax to 0
     assert (taken == 1).sum() == 20 and (taken == 2).sum() == 12
-    assert (epochs.images.reshape(len(epochs.images), -1).max(axis=1) == 0.5).sum() == 7
+    assert (images.reshape(len(images), -1)[:, 1:].max(axis=1) == 0.5).sum() == 7
+    many, _ = epoch(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64), pools,
+                    EpochSizes(0, 100, 60, 80, 40), np.random.default_rng(1))
+    corners = many[:, 0, 0, 0]
+    assert set(np.unique(corners)) == {0.0, 0.5, *range(1, len(SHRINKS) + 1)}  # centred, and the phone's every shrink
+    again, _ = epoch(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64), pools,
+                     EpochSizes(0, 100, 60, 80, 40), np.random.default_rng(1))
+    assert np.array_equal(many, again)  # an epoch is its seed's
 
 
 def test_a_doodle_file_with_a_digit_in_it_is_refused_naming_its_line(tmp_path, mnist_npz):
@@ -240,3 +254,71 @@ def test_a_doodle_file_with_a_digit_in_it_is_refused_naming_its_line(tmp_path, m
     assert result.returncode == 2
     assert f"{doodles}:2: labelled 4, but doodles are drawings that are no digit" in result.stderr
     assert "drawn" not in result.stdout and not out.exists()
+
+
+TINY_RUN = ("--epochs", "2", "--limit", "300", "--synthetic-copies", "1", "--not-digits", "100", "--workers", "1")
+
+
+def tiny_run(tmp_path, mnist_npz, name, cache="cache"):
+    out = tmp_path / f"{name}.keras"
+    return out, run_script("scripts/train.py", "--data", str(mnist_npz), "--out", str(out), *TINY_RUN,
+                           "--cache", str(tmp_path / cache))
+
+
+def weights_and_record(out):
+    import io
+    import zipfile
+
+    import h5py
+
+    weights = []
+    with zipfile.ZipFile(out) as archive:
+        stored = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+        stored.visititems(lambda name, item: weights.append((name, np.array(item))) if hasattr(item, "shape") else None)
+    record = json.loads(out.with_suffix(".history.json").read_text())
+    for timing in ("train_seconds", "drawings_per_second"):
+        assert record.pop(timing) > 0
+    return weights, record
+
+
+def same_weights(first, second):
+    assert [name for name, _ in first] == [name for name, _ in second] and first
+    for (name, a), (_, b) in zip(first, second, strict=True):
+        assert np.abs(a - b).max() <= 1e-6, name
+
+
+def test_the_same_run_twice_gives_the_same_weights_and_record(tmp_path, mnist_npz):
+    first, done = tiny_run(tmp_path, mnist_npz, "first")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "epoch 2/2" in done.stdout and "drawings a second" in done.stdout and "min left" in done.stdout
+    second, again = tiny_run(tmp_path, mnist_npz, "second", "cache-2")  # drawn again too, in its own cache
+    assert again.returncode == 0, again.stderr[-2000:]
+    (first_weights, first_record), (second_weights, second_record) = map(weights_and_record, (first, second))
+    same_weights(first_weights, second_weights)
+    assert first_record == second_record
+    assert not list((tmp_path / "cache").glob("checkpoints/*/*")), "a finished run leaves no checkpoint"
+
+
+def test_a_run_stopped_after_an_epoch_goes_on_from_its_checkpoint(tmp_path, mnist_npz):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "stopped.keras"
+    command = [sys.executable, "scripts/train.py", "--data", str(mnist_npz), "--out", str(out), *TINY_RUN,
+               "--cache", str(tmp_path / "cache")]
+    running = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in running.stdout:
+        if "epoch 1/2:" in line:
+            running.send_signal(signal.SIGINT)
+            break
+    assert running.wait(timeout=120) == 130 and not out.exists()
+    assert list((tmp_path / "cache").glob("checkpoints/*/member1.keras"))
+    resumed = run_script(*command[1:])
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming after epoch 1" in resumed.stdout and "epoch 1/2:" not in resumed.stdout
+    unbroken, done = tiny_run(tmp_path, mnist_npz, "unbroken", "cache-2")
+    assert done.returncode == 0
+    same_weights(weights_and_record(out)[0], weights_and_record(unbroken)[0])

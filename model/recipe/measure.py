@@ -22,16 +22,19 @@ from model.recipe.data import load_mnist
 from model.recipe.evaluation import ReportSet, confusion_matrix, per_class_accuracy, probabilities_of, write_report
 from model.runtime.cli import LEGACY_PIPELINE_NAMES
 from model.runtime.engines import load_engine, not_a_digit_below
-from model.runtime.pipelines import is_blank, to_model_input
+from model.runtime.pipelines import DEFAULT_SHRINK, SHRINKS, is_blank, to_model_input
 from model.runtime.strokes import OFF_CANVAS, read_drawings
 from model.runtime.verdict import judge, not_a_digit_mask
 
 CONFIDENT = 0.9
 
 
-def render_drawings(drawings, pipelines, where: str, skip_blank: bool, render):
-    """Model inputs per pipeline for every drawing with ink; the indices kept."""
-    inputs = {pipeline: [] for pipeline in pipelines}
+def render_drawings(drawings, pipelines, where: str, skip_blank: bool, render, shrinks=(DEFAULT_SHRINK,)):
+    """Model inputs per pipeline for every drawing with ink, and the indices kept. The phone pipeline's
+    inputs are made by the first of `shrinks`; the others' are under "phone/SHRINK" (when the phone
+    pipeline is measured)."""
+    keys = [*pipelines, *(f"phone/{shrink}" for shrink in shrinks[1:] if "phone" in pipelines)]
+    inputs = {key: [] for key in keys}
     kept = []
     for index, drawing in enumerate(drawings):
         bitmap = render(drawing.on_phone_canvas())
@@ -42,8 +45,9 @@ def render_drawings(drawings, pipelines, where: str, skip_blank: bool, render):
                                 "(use --skip-blank to skip such drawings)")
             continue
         kept.append(index)
-        for pipeline in pipelines:
-            inputs[pipeline].append(to_model_input(bitmap, pipeline))
+        for key in keys:
+            pipeline, _, shrink = key.partition("/")
+            inputs[key].append(to_model_input(bitmap, pipeline, shrink or shrinks[0]))
     return {p: np.array(v, np.float32).reshape(-1, 28, 28) for p, v in inputs.items()}, kept
 
 
@@ -83,7 +87,10 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
     if args.strokes:
         drawings = read_drawings(args.strokes)
         started = time.monotonic()
-        inputs, kept = render_drawings(drawings, args.pipelines, args.strokes, args.skip_blank, render)
+        # --shrink all: the phone pipeline's figures by the default shrink, and each other shrink beside them.
+        shrinks = list(SHRINKS) if args.shrink == "all" else [args.shrink]
+        result["shrink"] = shrinks[0]
+        inputs, kept = render_drawings(drawings, args.pipelines, args.strokes, args.skip_blank, render, shrinks)
         labels = np.array([-1 if drawings[i].label is None else drawings[i].label for i in kept])
         labelled = labels >= 0
         for key in ("strokes_accuracy", "strokes_per_class", "confidently_wrong", "not_a_digit", "agreement",
@@ -99,6 +106,8 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
                     verdict = judge(row, not_a_digit_below(engine, pipeline))
                     answer[pipeline] = {"classLabel": str(verdict.digit), "verdict": verdict.kind,
                                         "probabilities": [round(float(p), 6) for p in row]}
+                    if pipeline == "phone":
+                        answer[pipeline]["shrink"] = shrinks[0]
             result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
             if exact is not None:
                 result["precision_effect"][pipeline] = precision_effect(inputs[pipeline], probabilities)
@@ -134,6 +143,8 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
                 report.grid(f"rejected-digits-{pipeline}", f"{pipeline}: digits called not a digit",
                             inputs[pipeline], rejected_digits,
                             [f"{labels[i]}: {probabilities[i].max():.2f}" for i in range(len(labels))])
+        if len(shrinks) > 1 and "phone" in args.pipelines:
+            result["phone_shrinks"] = shrink_figures(engine, inputs, shrinks, labels, labelled, log)
         if args.answers:
             write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in per_drawing))
             log(f"wrote {args.answers}: the answers for {len(per_drawing):,} drawings")
@@ -152,6 +163,28 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
         report.commit()
         log(f"report written to {args.report}")
     return result
+
+
+def shrink_figures(engine, inputs: dict, shrinks: list[str], labels: np.ndarray, labelled: np.ndarray,
+                   log: Callable[[str], None]) -> dict:
+    """The phone pipeline under each shrink: accuracy, confident errors, "not a digit", and how often its
+    answer is the default shrink's."""
+    threshold = not_a_digit_below(engine, "phone")
+    default = probabilities_of(engine, inputs["phone"]).argmax(axis=1)
+    figures = {}
+    for shrink in shrinks:
+        probabilities = probabilities_of(engine, inputs["phone" if shrink == shrinks[0] else f"phone/{shrink}"])
+        predicted = probabilities.argmax(axis=1)
+        figure = {"not_a_digit": round(float(not_a_digit_mask(probabilities, threshold).mean()), 4) if len(predicted)
+                  else None, "agreement_with_default": round(float((predicted == default).mean()), 4)
+                  if len(predicted) else None}
+        if labelled.any():
+            figure["accuracy"] = round(float((predicted[labelled] == labels[labelled]).mean()), 4)
+            wrong = (predicted != labels) & (probabilities.max(axis=1) >= CONFIDENT)
+            figure["confidently_wrong"] = round(float(wrong[labelled].mean()), 4)
+        figures[shrink] = figure
+        log(f"phone pipeline, {shrink} shrink: " + ", ".join(f"{key} {value}" for key, value in figure.items()))
+    return figures
 
 
 def personalise_writers(base: str, drawings, pipeline: str, render: Callable, mnist_npz: str | None = None,

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from model.recipe.skeleton import skeleton_strokes
-from model.runtime.pipelines import PIPELINES, to_model_input
+from model.runtime.pipelines import PIPELINES, SHRINKS, phone_shrinks, to_model_input
 from model.runtime.strokes import CANVAS_SIZE, Stroke
 
-VERSION = 8  # bump when the drawings change, to refresh caches
+VERSION = 9  # bump when the drawings change, to refresh caches
 Render = Callable[..., np.ndarray]  # render(strokes, width=...) -> 375x375 uint8
 
 # Ranges wider than any one sample of writers: the model must not care where,
@@ -256,10 +256,19 @@ def measured_label(label: int, centred: np.ndarray) -> int:
     return label
 
 
+# The shape of one drawing's input in each pipeline: the phone's under every shrink Core Graphics may use.
+INPUT_SHAPES = {"phone": (len(SHRINKS), 28, 28), "centred": (28, 28)}
+
+
 def draw_inputs(strokes: Sequence[Stroke], rng: np.random.Generator, render: Render) -> dict[str, np.ndarray]:
-    """One hand-drawn rendering of `strokes`, as each pipeline hands it to the model."""
+    """One hand-drawn rendering of `strokes`, as each pipeline hands it to the model (the phone's under
+    every shrink, INPUT_SHAPES)."""
     bitmap = render(hand_drawn(strokes, rng), width=rng.uniform(*BRUSH_WIDTH))
-    return {pipeline: to_model_input(bitmap, pipeline) for pipeline in PIPELINES}
+    return {"phone": phone_shrinks(bitmap), "centred": to_model_input(bitmap, "centred")}
+
+
+def empty_inputs(count: int) -> dict[str, np.ndarray]:
+    return {pipeline: np.zeros((count, *INPUT_SHAPES[pipeline]), np.float32) for pipeline in PIPELINES}
 
 
 def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, render: Render
@@ -267,7 +276,7 @@ def synthesize(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     """For each MNIST image, one phone-like drawing through each pipeline:
     {pipeline: float32 array (N, 28, 28), "labels": the label each drawing
     ended with (a variant may make a one ONE_OR_SEVEN)}."""
-    inputs = {pipeline: np.zeros((len(images), 28, 28), np.float32) for pipeline in PIPELINES}
+    inputs = empty_inputs(len(images))
     drawn_labels = np.asarray(labels, np.int64).copy()
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         strokes, drawn_label = writing_variant(skeleton_strokes(image), int(label), rng)
@@ -282,7 +291,7 @@ def synthesize_handwriting(strokes: Sequence[Sequence[Stroke]], labels: np.ndarr
                            render: Render) -> dict[str, np.ndarray]:
     """For each real drawing (canvas strokes), one hand-drawn placement
     through each pipeline, as `synthesize` does for MNIST's."""
-    inputs = {pipeline: np.zeros((len(strokes), 28, 28), np.float32) for pipeline in PIPELINES}
+    inputs = empty_inputs(len(strokes))
     for index, drawing in enumerate(strokes):
         drawn = draw_inputs([list(stroke) for stroke in drawing], rng, render)
         for pipeline in PIPELINES:
@@ -312,7 +321,7 @@ def synthesize_not_digits(count: int, rng: np.random.Generator, render: Render) 
     scribbles), through each pipeline."""
     from model.recipe.not_digits import random_not_digit
 
-    inputs = {pipeline: np.zeros((count, 28, 28), np.float32) for pipeline in PIPELINES}
+    inputs = empty_inputs(count)
     for index in range(count):
         drawn = draw_inputs(random_not_digit(rng), rng, render)
         for pipeline in PIPELINES:
@@ -389,5 +398,6 @@ def synthesize_parallel(images: np.ndarray | None, labels: np.ndarray | None, se
         raise
     pool.shutdown()
     keys = (*PIPELINES, "labels") if images is not None else PIPELINES
-    return {key: np.concatenate([results[start][key] for start in starts]) if starts
-            else np.zeros((0, 28, 28) if key != "labels" else (0,), np.float32) for key in keys}
+    empty = {**empty_inputs(0), "labels": np.zeros(0, np.int64)}
+    return {key: np.concatenate([results[start][key] for start in starts]) if starts else empty[key]
+            for key in keys}

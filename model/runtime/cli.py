@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from model.errors import DataError, ModelFileError, TrainingError
-from model.runtime.pipelines import PIPELINE_HELP, PIPELINES
+from model.runtime.pipelines import DEFAULT_SHRINK, PIPELINE_HELP, PIPELINES, SHRINK_HELP, SHRINKS
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -62,6 +62,16 @@ def add_pipeline_option(parser: argparse.ArgumentParser, both: bool = False, **k
     legacy = ", ".join(LEGACY_PIPELINE_NAMES)
     parser.add_argument("--pipeline", choices=choices, type=lambda name: LEGACY_PIPELINE_NAMES.get(name, name),
                         help=f"{text}{'; both: each in turn' if both else ''} ({legacy} are the old names)",
+                        **keywords)
+
+
+def add_shrink_option(parser: argparse.ArgumentParser, every: bool = False, **keywords) -> None:
+    """--shrink: how the phone pipeline shrinks the canvas (`every`: "all" too)."""
+    text = "; ".join(f"{name}: {SHRINK_HELP[name]}" for name in SHRINKS)
+    parser.add_argument("--shrink", choices=[*SHRINKS, "all"] if every else list(SHRINKS),
+                        help=f"how the phone pipeline shrinks the canvas to 28x28 (Core Graphics does not say how the "
+                             f"phone does; {DEFAULT_SHRINK} is assumed): {text}"
+                             f"{'; all: the figures by ' + DEFAULT_SHRINK + ', and each shrink beside them' if every else ''}",
                         **keywords)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from model.errors import ModelFileError
 from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
-from model.runtime.pipelines import to_model_input
+from model.runtime.pipelines import DEFAULT_SHRINK, to_model_input
 from model.runtime.verdict import Verdict, judge
 
 
@@ -164,6 +164,6 @@ def predict_input(engine: Engine, model_input: np.ndarray, pipeline: str) -> Pre
     return Prediction(model_input, probabilities, judge(probabilities, not_a_digit_below(engine, pipeline)))
 
 
-def predict_bitmap(engine: Engine, bitmap: np.ndarray, pipeline: str) -> Prediction:
-    """Canvas bitmap -> pipeline -> model. Raises NothingDrawn for a blank canvas."""
-    return predict_input(engine, to_model_input(bitmap, pipeline), pipeline)
+def predict_bitmap(engine: Engine, bitmap: np.ndarray, pipeline: str, shrink: str = DEFAULT_SHRINK) -> Prediction:
+    """Canvas bitmap -> pipeline (the phone's by `shrink`) -> model. Raises NothingDrawn for a blank canvas."""
+    return predict_input(engine, to_model_input(bitmap, pipeline, shrink), pipeline)

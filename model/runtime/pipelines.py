@@ -22,9 +22,11 @@ MNIST_STROKE_WIDTH = 2.5
 FINE = 4  # the centred pipeline widens strokes on a 4x finer grid, then averages down
 
 PIPELINES = ("phone", "centred")
-PIPELINE_TITLES = {"phone": "Phone (exact)", "centred": "MNIST-centred"}
+PIPELINE_TITLES = {"phone": "Phone", "centred": "MNIST-centred"}
 PIPELINE_HELP = {
-    "phone": "the whole 375×375 canvas shrunk to 28×28 by area averaging, exactly as the phone app does.",
+    "phone": "the whole 375×375 canvas shrunk to 28×28, as the phone app does (UIGraphicsBeginImageContext and "
+             "drawInRect at Core Graphics' default interpolation). How Core Graphics resamples is not documented; "
+             "area averaging is assumed (View ▸ Phone Shrink shows the others).",
     "centred": "the ink cropped, its longer side scaled to 20 px, strokes widened to MNIST's pen and the "
                "centre of mass moved to the middle, as the MNIST digits were made.",
 }
@@ -54,9 +56,51 @@ def area_matrix(src_len: int, dst_len: int, src_start: float, src_stop: float,
     return np.clip(overlap, 0.0, None)
 
 
-@lru_cache(maxsize=8)
-def _shrink_matrix(src_len: int) -> np.ndarray:
-    matrix = area_matrix(src_len, MODEL_SIZE, 0, src_len, 0, MODEL_SIZE).astype(np.float32)
+# How the phone's canvas may be shrunk to 28x28. Apple leaves the choice to Core Graphics ("let the context
+# decide", Technical Q&A QA1186) and calls every quality level a hint, so the phone pipeline offers each.
+SHRINKS = ("area", "bilinear-antialiased", "bilinear", "nearest")
+DEFAULT_SHRINK = "area"
+SHRINK_TITLES = {"area": "Area averaging", "bilinear-antialiased": "Bilinear, antialiased",
+                 "bilinear": "Bilinear, no prefilter", "nearest": "Nearest pixel"}
+SHRINK_HELP = {
+    "area": "each 28×28 pixel the mean of the canvas under it (assumed: what a high-quality shrink comes to)",
+    "bilinear-antialiased": "a triangle filter as wide as the scale (Pillow's bilinear reduce)",
+    "bilinear": "the four canvas pixels nearest each pixel's centre, interpolated, nothing in between seen "
+                "(what a low-quality sampler may do)",
+    "nearest": "the one canvas pixel under each pixel's centre (no interpolation)",
+}
+
+
+def shrink_rows(src_len: int, shrink: str, dst_len: int = MODEL_SIZE) -> np.ndarray:
+    """(dst_len, src_len) weights: each output pixel as a mix of source pixels. Every shrink is linear and
+    separable, so the image shrinks as rows @ image @ cols.T."""
+    scale = src_len / dst_len
+    centres = (np.arange(dst_len) + 0.5) * scale - 0.5  # each output pixel's centre, in source pixel indices
+    matrix = np.zeros((dst_len, src_len), np.float64)
+    rows = np.arange(dst_len)
+    if shrink == "area":
+        matrix = area_matrix(src_len, dst_len, 0, src_len, 0, dst_len)
+    elif shrink == "bilinear-antialiased":
+        support = max(scale, 1.0)
+        distance = np.abs(np.arange(src_len)[None, :] - centres[:, None]) / support
+        matrix = np.clip(1.0 - distance, 0.0, None)
+        matrix /= matrix.sum(axis=1, keepdims=True)
+    elif shrink == "bilinear":
+        clamped = np.clip(centres, 0, src_len - 1)
+        low = np.minimum(np.floor(clamped).astype(int), src_len - 2)
+        part = clamped - low
+        matrix[rows, low] += 1.0 - part
+        matrix[rows, low + 1] += part
+    elif shrink == "nearest":
+        matrix[rows, np.clip(np.floor((rows + 0.5) * scale).astype(int), 0, src_len - 1)] = 1.0
+    else:
+        raise ValueError(f"unknown shrink {shrink!r}: choose one of {', '.join(SHRINKS)}")
+    return matrix
+
+
+@lru_cache(maxsize=16)
+def _shrink_matrix(src_len: int, shrink: str = DEFAULT_SHRINK) -> np.ndarray:
+    matrix = shrink_rows(src_len, shrink).astype(np.float32)
     matrix.flags.writeable = False
     return matrix
 
@@ -68,13 +112,23 @@ def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
     return array.astype(np.float32) / np.float32(255.0)
 
 
-def phone_pipeline(bitmap: np.ndarray) -> np.ndarray:
-    """What the phone does: the whole canvas shrunk to 28x28 by area averaging."""
+def phone_pipeline(bitmap: np.ndarray, shrink: str = DEFAULT_SHRINK) -> np.ndarray:
+    """What the phone does: the whole canvas shrunk to 28x28 (by area averaging, unless told another shrink)."""
     if is_blank(bitmap):
         raise NothingDrawn()
     canvas = _as_canvas(bitmap)
     height, width = canvas.shape
-    return np.clip(_shrink_matrix(height) @ canvas @ _shrink_matrix(width).T, 0.0, 1.0)
+    return np.clip(_shrink_matrix(height, shrink) @ canvas @ _shrink_matrix(width, shrink).T, 0.0, 1.0)
+
+
+def phone_shrinks(bitmap: np.ndarray) -> np.ndarray:
+    """(len(SHRINKS), 28, 28): the phone pipeline under every shrink, for training and measuring."""
+    if is_blank(bitmap):
+        raise NothingDrawn()
+    canvas = _as_canvas(bitmap)
+    height, width = canvas.shape
+    return np.stack([np.clip(_shrink_matrix(height, s) @ canvas @ _shrink_matrix(width, s).T, 0.0, 1.0)
+                     for s in SHRINKS])
 
 
 def centred_pipeline(bitmap: np.ndarray) -> np.ndarray:
@@ -179,9 +233,10 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     return float(image.sum(axis=1) @ rows / total), float(image.sum(axis=0) @ cols / total)
 
 
-def to_model_input(bitmap: np.ndarray, pipeline: str) -> np.ndarray:
+def to_model_input(bitmap: np.ndarray, pipeline: str, shrink: str = DEFAULT_SHRINK) -> np.ndarray:
+    """The 28x28 input of a pipeline; `shrink` is the phone pipeline's (the centred one scales by area)."""
     if pipeline == "phone":
-        return phone_pipeline(bitmap)
+        return phone_pipeline(bitmap, shrink)
     if pipeline == "centred":
         return centred_pipeline(bitmap)
     raise ValueError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
