@@ -15,7 +15,7 @@ import numpy as np
 from model.atomic import atomic_path, write_text_atomic
 from model.errors import DataError
 from model.limits import check_regular_file
-from model.runtime.images import image_to_canvas
+from model.runtime.images import read_image
 from model.runtime.strokes import (
     OFF_CANVAS,
     Drawing,
@@ -100,7 +100,8 @@ def open_path(path: str | Path) -> Opened:
         return DrawingSet(path, read_drawings(path, most=SET_DRAWINGS)).opened()
     if path.suffix.lower() in DRAWING_SUFFIXES:
         return _drawn(read_drawing_file(path), path.name, str(path))
-    return Opened(path.name, bitmap=image_to_canvas(path))
+    bitmap, note = read_image(path)
+    return Opened(path.name, bitmap=bitmap, note=note)
 
 
 def open_pasted_text(text: str) -> Opened | Path:
@@ -120,7 +121,8 @@ def _drawn(drawing: Drawing, name: str, where: str) -> Opened:
 
 
 def open_pasted_image(data: bytes) -> Opened:
-    return Opened("pasted image", bitmap=image_to_canvas(data))
+    bitmap, note = read_image(data)
+    return Opened("pasted image", bitmap=bitmap, note=note)
 
 
 def files_to_save(path: str | Path, has_strokes: bool) -> list[Path]:

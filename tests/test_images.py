@@ -164,3 +164,59 @@ def test_a_pipe_or_folder_named_as_an_image_is_refused_without_waiting_on_it(tmp
         image_to_canvas(fifo)
     with pytest.raises(DataError, match=f"{tmp_path}: is a folder, not an image"):
         image_to_canvas(tmp_path)
+
+
+def phone_screenshot(canvas: np.ndarray, scale: int, width_pt: int, height_pt: int) -> Image.Image:
+    """A screenshot of the phone app as its README lays it out: a light screen, the navigation bar with its
+    title and buttons, the 375-point black canvas under it (the canvas bitmap shown at the screen's scale),
+    the two 60-point sample buttons and the answer line."""
+    screen = Image.new("L", (width_pt * scale, height_pt * scale), 242)
+    draw = ImageDraw.Draw(screen)
+    draw.rectangle((0, 0, width_pt * scale, 64 * scale), fill=248)
+    for x, text in ((12, "Clear"), (150, "DigitRecognizer"), (width_pt - 60, "Predict")):
+        draw.text((x * scale, 30 * scale), text, fill=40)
+    shown = Image.fromarray(canvas).resize((375 * scale, 375 * scale), Image.Resampling.BILINEAR)
+    screen.paste(shown, (0, 64 * scale))
+    for index in range(2):
+        screen.paste(shown.resize((60 * scale, 60 * scale)), ((16 + 68 * index) * scale, 447 * scale))
+    draw.text((120 * scale, (height_pt - 50) * scale), "Digit may be: 5", fill=30)
+    return screen
+
+
+SCREENS = [(2, 375, 667), (3, 414, 736), (2, 375, 812), (3, 390, 844)]  # iPhone 8, 8 Plus, X, 12 at their scales
+
+
+def test_a_screenshot_of_the_phone_app_is_read_as_its_canvas_alone(tmp_path, drawings):
+    from desktop_app.render import render_strokes
+    from model.runtime.engines import load_engine, predict_bitmap
+    from model.runtime.images import read_image
+
+    model = load_engine("coreml")
+    right = 0
+    for index, screen in enumerate(SCREENS * 2):
+        drawing = drawings[97 * index + 11]
+        canvas = render_strokes(drawing.on_phone_canvas())
+        path = tmp_path / f"screenshot-{index}.png"
+        phone_screenshot(canvas, *screen).save(path)
+        read, note = read_image(path)
+        assert note.startswith("a screenshot of the phone app")
+        assert np.abs(read.astype(int) - canvas.astype(int)).mean() < 3  # the canvas, as the phone held it
+        right += predict_bitmap(model, read, "phone").digit == drawing.label
+    assert right >= 7
+    from desktop_app.files import open_path
+
+    assert "a screenshot of the phone app: its canvas, read alone" in open_path(path).note  # the status bar says so
+
+
+def test_pictures_without_a_phone_canvas_are_read_for_their_ink(tmp_path):
+    from model.runtime.images import read_image
+
+    for name, picture in (("dark", seven(300, 255, 0)), ("light", seven(300, 0, 255))):
+        picture.save(tmp_path / f"{name}.png")
+        canvas, note = read_image(tmp_path / f"{name}.png")
+        assert note == ""
+        assert_a_centred_seven(canvas)
+    framed = Image.new("L", (600, 900), 240)  # a dark square on a light page, but no canvas: mostly ink
+    ImageDraw.Draw(framed).rectangle((50, 100, 550, 600), fill=10)
+    framed.save(tmp_path / "square.png")
+    assert read_image(tmp_path / "square.png")[1] == ""

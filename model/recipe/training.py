@@ -170,6 +170,7 @@ def train_member(member: int, mnist_images: np.ndarray, mnist_labels: np.ndarray
             targets(mnist.y_test[:EPOCH_CHECK].astype(np.int64)))
     for number in range(progress["epochs_done"], recipe.epochs):
         started = time.monotonic()
+        reseed_dropout(model, [recipe.seed, member, number])
         # The epoch's mix from its own seed: the same whether the run was resumed or not.
         images, epoch_targets = epoch(mnist_images, mnist_labels, pools, sizes,
                                       np.random.default_rng([recipe.seed, member, number]))
@@ -183,14 +184,24 @@ def train_member(member: int, mnist_images: np.ndarray, mnist_labels: np.ndarray
             progress["history"].setdefault(key, []).extend(float(v) for v in values)
         progress["epochs_done"], progress["seconds"] = number + 1, progress["seconds"] + seconds
         check_finite(model, [progress["history"]])  # a diverged member fails the run now
+        if number + 1 < recipe.epochs:
+            checkpoints.save(member, model, progress)
         left = (recipe.epochs - number - 1) * seconds * (recipe.members - member)
         log(f"{where}: {seconds:.0f} s ({sizes.total / seconds:.0f} drawings a second), loss "
             f"{progress['history']['loss'][-1]:.4f}, {EPOCH_CHECK} MNIST test digits "
             f"{progress['history']['val_accuracy'][-1]:.4f}; "
             f"about {left / 60:.0f} min left")
-        if number + 1 < recipe.epochs:
-            checkpoints.save(member, model, progress)
     return model, progress
+
+
+def reseed_dropout(model: keras.Model, seed: list[int]) -> None:
+    """Each dropout layer's random state from the epoch's seed: a checkpoint does not keep it, and a resumed
+    run must drop what the unbroken run drops."""
+    for index, layer in enumerate(model.layers):
+        generator = getattr(layer, "seed_generator", None)
+        if generator is not None:
+            start = int(np.random.default_rng([*seed, index]).integers(2**31))
+            generator.state.assign(np.array([start, 0], dtype=generator.state.dtype))
 
 
 def train(mnist, recipe: Recipe, out: Path, render, workers: int, cache: Path,

@@ -170,9 +170,89 @@ def fit_on_canvas(ink: np.ndarray, name: str) -> np.ndarray:
 
 def image_to_canvas(source: str | os.PathLike | bytes) -> np.ndarray:
     """The 375x375 uint8 canvas (white ink on black) for an image file or bytes."""
+    return read_image(source)[0]
+
+
+def read_image(source: str | os.PathLike | bytes) -> tuple[np.ndarray, str]:
+    """The 375x375 uint8 canvas for an image, and a note for the user: a screenshot of the phone app is read
+    as its canvas alone, as the phone saw it; any other picture for its ink."""
     name = "the pasted image" if isinstance(source, bytes) else str(source)
     gray, alpha = load_image(source)
-    return fit_on_canvas(ink_map(gray, alpha), name)
+    box = phone_canvas_box(gray) if alpha is None else None
+    if box is not None:
+        return phone_canvas(source, gray.shape, box), "a screenshot of the phone app: its canvas, read alone"
+    return fit_on_canvas(ink_map(gray, alpha), name), ""
+
+
+# A phone screenshot's canvas: the largest square that is near-black but for the ink, with the app's lighter
+# screen around it. Measured on the phone app's layout: the canvas is 375 of 667 points, the rest light.
+CANVAS_DARK = 0.2  # a pixel darker than this is the canvas's black
+CANVAS_MIN_SIDE = 0.3  # of the screenshot's shorter side
+CANVAS_DARK_SHARE = 0.7  # of the square's pixels, at least (the rest is the drawing)
+AROUND_DARK_SHARE = 0.5  # of the screen outside the square, at most
+
+
+def phone_canvas_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, left, bottom, right) of the phone app's canvas in a screenshot, or None if there is none."""
+    height, width = gray.shape
+    dark = gray < CANVAS_DARK
+    if dark.mean() > 0.9 or min(height, width) < 28:
+        return None
+    runs = np.array([_dark_span(row, max(2, round(0.05 * width))) for row in dark])
+    lengths = runs[:, 1] - runs[:, 0]
+    shortest = CANVAS_MIN_SIDE * min(height, width)
+    tolerance = max(2, round(0.02 * width))
+    best, top = None, 0
+    while top < height:
+        if lengths[top] < shortest:
+            top += 1
+            continue
+        start, end = runs[top]
+        bottom, misses = top + 1, 0
+        while bottom < height and misses <= 0.1 * (end - start):
+            same = abs(runs[bottom, 0] - start) <= tolerance and abs(runs[bottom, 1] - end) <= tolerance
+            misses = 0 if same else misses + 1
+            bottom += 1
+        bottom -= misses
+        side = end - start
+        if abs((bottom - top) - side) <= 0.08 * side and (best is None or side > best[3] - best[1]):
+            best = (top, int(start), bottom, int(end))
+        top = max(bottom, top + 1)
+    if best is None:
+        return None
+    top, left, bottom, right = best
+    inside = dark[top:bottom, left:right]
+    outside = (dark.sum() - inside.sum()) / max(1, dark.size - inside.size)
+    if inside.mean() < CANVAS_DARK_SHARE or outside > AROUND_DARK_SHARE or inside.all():
+        return None
+    return best
+
+
+def _dark_span(row: np.ndarray, shortest: int) -> tuple[int, int]:
+    """(start, end) of the row's dark span: from the first to the last run of at least `shortest` dark pixels,
+    if it is mostly dark (a drawing's strokes cross the canvas's rows); else (0, 0)."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
+    starts, ends = edges[0::2], edges[1::2]
+    long = np.flatnonzero(ends - starts >= shortest)
+    if not len(long):
+        return 0, 0
+    start, end = int(starts[long[0]]), int(ends[long[-1]])
+    return (start, end) if row[start:end].mean() >= CANVAS_DARK_SHARE else (0, 0)
+
+
+def phone_canvas(source: str | os.PathLike | bytes, shape: tuple[int, int], box: tuple[int, int, int, int]
+                 ) -> np.ndarray:
+    """The canvas in `box` (found on the image as load_image sized it) cut from the full image and shrunk
+    to 375x375 by area averaging, as the canvas bitmap it shows."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
+        image = ImageOps.exif_transpose(image).convert("L")
+        scale_y, scale_x = image.height / shape[0], image.width / shape[1]
+        top, left, bottom, right = box
+        crop = image.crop((round(left * scale_x), round(top * scale_y), round(right * scale_x),
+                           round(bottom * scale_y)))
+        return np.asarray(crop.resize((CANVAS_SIZE, CANVAS_SIZE), Image.Resampling.BOX), np.uint8).copy()
 
 
 def sample_to_canvas(path: Path) -> np.ndarray:
