@@ -16,35 +16,39 @@ DRAWING, CONTENT = "drawing", "content"
 
 @dataclass
 class Content:
-    """What is on the canvas, in canvas units (375x375, as on the phone)."""
+    """What is on the canvas, in canvas units (375x375 as on the phone, or the number canvas)."""
     strokes: tuple[tuple[Point, ...], ...] = ()
     background: np.ndarray | None = field(default=None, compare=False)  # 375x375 uint8: a sample or an image
     name: str | None = None  # the file or sample it came from, for the title
-    label: int | None = None  # the digit its file says it is, until it is drawn on
+    label: int | str | None = None  # the digit (or number) its file says it is, until it is drawn on
 
     def is_empty(self) -> bool:
         return not self.strokes and self.background is None
 
 
-def inside(point: Point) -> bool:
-    return 0.0 <= point[0] <= CANVAS_SIZE and 0.0 <= point[1] <= CANVAS_SIZE
+PHONE_CANVAS = (CANVAS_SIZE, CANVAS_SIZE)
 
 
-def edge_crossing(a: Point, b: Point) -> Point:
+def inside(point: Point, size: tuple[int, int] = PHONE_CANVAS) -> bool:
+    return 0.0 <= point[0] <= size[0] and 0.0 <= point[1] <= size[1]
+
+
+def edge_crossing(a: Point, b: Point, size: tuple[int, int] = PHONE_CANVAS) -> Point:
     """Where the segment from `a` (inside) to `b` (outside) leaves the canvas."""
     t = 1.0
     for axis in (0, 1):
         delta = b[axis] - a[axis]
-        if b[axis] > CANVAS_SIZE:
-            t = min(t, (CANVAS_SIZE - a[axis]) / delta)
+        if b[axis] > size[axis]:
+            t = min(t, (size[axis] - a[axis]) / delta)
         elif b[axis] < 0:
             t = min(t, -a[axis] / delta)
     return (round(a[0] + t * (b[0] - a[0]), 2), round(a[1] + t * (b[1] - a[1]), 2))
 
 
 class Document:
-    def __init__(self, changed: Callable[[str], None]):
+    def __init__(self, changed: Callable[[str], None], size: tuple[int, int] = PHONE_CANVAS):
         self._changed = changed
+        self.size = size  # the canvas, in canvas units
         self.content = Content()
         self.current: list[Stroke] | None = None  # the stroke being drawn, cut where it leaves the canvas
         self._last_raw: Point | None = None
@@ -64,7 +68,7 @@ class Document:
     def begin_stroke(self, point: Point) -> bool:
         """A press: starts a stroke only on the canvas."""
         self.current, self._last_raw = None, None
-        if not inside(point):
+        if not inside(point, self.size):
             return False
         self.current = [[point]]
         self._last_raw = point
@@ -78,12 +82,12 @@ class Document:
         if self.current is None or self._last_raw is None or point == self._last_raw:
             return
         previous, self._last_raw = self._last_raw, point
-        if inside(point):
-            if not inside(previous):
-                self.current.append([edge_crossing(point, previous)])
+        if inside(point, self.size):
+            if not inside(previous, self.size):
+                self.current.append([edge_crossing(point, previous, self.size)])
             self.current[-1].append(point)
-        elif inside(previous):
-            self.current[-1].append(edge_crossing(previous, point))
+        elif inside(previous, self.size):
+            self.current[-1].append(edge_crossing(previous, point, self.size))
         else:
             return
         self._changed(DRAWING)
@@ -131,7 +135,7 @@ class Document:
         return bool(self._redo)
 
     def set_drawing(self, strokes: Sequence[Sequence[Point]], name: str | None = None,
-                    label: int | None = None) -> None:
+                    label: int | str | None = None) -> None:
         self._record()
         self.sample_shown = False
         self._set_content(Content(tuple(tuple(s) for s in strokes if s), None, name, label))

@@ -32,13 +32,22 @@ SCREENSHOT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "B
 
 
 class FileActions:
-    def __init__(self, window: QWidget, session: Session, settings: QSettings, tell: Callable[[str], None],
-                 complain: Callable[[str, str], None]):
-        self.window, self.session, self.settings = window, session, settings
+    def __init__(self, window: QWidget, active: Callable[[], Session], settings: QSettings,
+                 tell: Callable[[str], None], complain: Callable[[str, str], None]):
+        """`active()`: the session files open into and save from (the digit screen's, or the number mode's)."""
+        self.window, self.active, self.settings = window, active, settings
         self.tell, self.complain = tell, complain
         self.recent = RecentFiles(settings.value, settings.setValue)
         self.drawing_set: DrawingSet | None = None  # the file of many drawings being stepped through
         self.set_changed: Callable[[], None] = lambda: None
+
+    @property
+    def session(self):
+        return self.active()
+
+    @property
+    def number(self) -> bool:
+        return self.session.kind == "number"
 
     def _folder(self) -> Path:
         return Path(self.settings.value("files/folder", str(Path.home())))
@@ -91,7 +100,7 @@ class FileActions:
         """Open a saved drawing (.json strokes), a file of many (.jsonl, .jsonl.gz) or any image; a bad
         file gets a message."""
         try:
-            self.show(open_path(path))
+            self.show(open_path(path, self.number))
         except DataError as error:
             self.complain("Cannot open", str(error))
             return False
@@ -135,7 +144,7 @@ class FileActions:
     def save_to(self, path: str | Path) -> None:
         strokes = [list(s) for s in self.session.document.content.strokes]
         try:
-            written = save_drawing(path, self.session.bitmap(), strokes)
+            written = save_drawing(path, self.session.bitmap(), strokes, self.session.document.size)
         except OSError as error:
             self.complain("Cannot save", str(error))
             return
@@ -174,6 +183,8 @@ class FileActions:
     def paste(self) -> None:
         data = QApplication.clipboard().mimeData()
         try:
+            if data.hasImage() and self.number:
+                raise DataError("an image is pasted on the digit screen (View ▸ Number off)")
             if data.hasImage():
                 buffer = QBuffer()
                 buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -182,7 +193,7 @@ class FileActions:
             elif data.hasUrls() and data.urls()[0].isLocalFile():
                 self.open_file(data.urls()[0].toLocalFile())
             elif data.hasText():
-                pasted = open_pasted_text(data.text())
+                pasted = open_pasted_text(data.text(), self.number)
                 self.open_file(pasted) if isinstance(pasted, Path) else self.show(pasted)
         except DataError as error:
             self.complain("Cannot paste", str(error))

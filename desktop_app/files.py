@@ -16,11 +16,14 @@ from model.atomic import atomic_path, write_text_atomic
 from model.errors import DataError
 from model.limits import check_regular_file
 from model.runtime.images import read_image
+from model.runtime.numbers import on_number_canvas
 from model.runtime.strokes import (
+    CANVAS_SIZE,
     OFF_CANVAS,
     Drawing,
     Stroke,
     parse_drawing_text,
+    parse_number_text,
     read_drawing_file,
     read_drawings,
 )
@@ -42,20 +45,21 @@ class Opened:
     strokes: list[Stroke] | None = None
     bitmap: np.ndarray | None = None
     note: str = ""
-    label: int | None = None  # the digit the file says it is
+    label: int | str | None = None  # the digit (or number) the file says it is
     drawing_set: DrawingSet | None = None  # the file of many drawings it is one of
 
 
 @dataclass
 class DrawingSet:
-    """A stroke file of many drawings, shown one at a time."""
+    """A stroke file of many drawings (of digits, or of numbers), shown one at a time."""
     path: Path
     drawings: list[Drawing]
     index: int = 0
+    number: bool = False
 
     def opened(self) -> Opened:
         drawing = self.drawings[self.index]
-        opened = _drawn(drawing, f"{self.path.name}:{drawing.line}", f"{self.path}:{drawing.line}")
+        opened = _drawn(drawing, f"{self.path.name}:{drawing.line}", f"{self.path}:{drawing.line}", self.number)
         label = "unlabelled" if drawing.label is None else f"labelled {drawing.label}"
         place = f"drawing {self.index + 1:,} of {len(self.drawings):,}, {label} (Page Down: the next)"
         opened.note = f"{place}; {opened.note}" if opened.note else place
@@ -81,7 +85,7 @@ class DrawingSet:
             drawing = self.drawings[index]
             if drawing.label is None or drawing.off_canvas:
                 continue
-            if reads(drawing.on_phone_canvas()) not in (None, drawing.label):
+            if reads(on_canvas(drawing, self.number)) not in (None, drawing.label):
                 self.index = index
                 return self.opened(), looked
         return None, looked
@@ -91,33 +95,43 @@ def is_drawing_set(path: Path) -> bool:
     return path.name.lower().endswith(SET_SUFFIXES)
 
 
-def open_path(path: str | Path) -> Opened:
+def open_path(path: str | Path, number: bool = False) -> Opened:
     """A saved drawing (.json strokes), a file of many (.jsonl, .jsonl.gz: its first) or any image;
-    DataError names a bad file."""
+    DataError names a bad file. In the `number` mode, drawings of numbers and no image."""
     path = Path(path)
+    parse = parse_number_text if number else None
     if is_drawing_set(path):
         check_regular_file(path, SET_MEGABYTES, DataError, "a file of drawings the app steps through")
-        return DrawingSet(path, read_drawings(path, most=SET_DRAWINGS)).opened()
+        return DrawingSet(path, read_drawings(path, parse, most=SET_DRAWINGS), number=number).opened()
     if path.suffix.lower() in DRAWING_SUFFIXES:
-        return _drawn(read_drawing_file(path), path.name, str(path))
+        return _drawn(read_drawing_file(path, number), path.name, str(path), number)
+    if number:
+        raise DataError(f"{path}: an image opens on the digit screen (View ▸ Number off); the number mode "
+                        "opens drawings of numbers (.json, .jsonl)")
     bitmap, note = read_image(path)
     return Opened(path.name, bitmap=bitmap, note=note)
 
 
-def open_pasted_text(text: str) -> Opened | Path:
+def open_pasted_text(text: str, number: bool = False) -> Opened | Path:
     """Pasted text: a drawing's JSON, or the path of a file to open."""
     text = text.strip()
     if text.startswith("{"):
-        return _drawn(parse_drawing_text(text, "the pasted text"), "pasted drawing", "the pasted text")
+        return _drawn(parse_drawing_text(text, "the pasted text", number), "pasted drawing", "the pasted text",
+                      number)
     return Path(text)
 
 
-def _drawn(drawing: Drawing, name: str, where: str) -> Opened:
+def on_canvas(drawing: Drawing, number: bool) -> list[Stroke]:
+    """A drawing's strokes on the canvas it opens on: the phone's, or the number canvas."""
+    return on_number_canvas(drawing) if number else drawing.on_phone_canvas()
+
+
+def _drawn(drawing: Drawing, name: str, where: str, number: bool = False) -> Opened:
     if drawing.off_canvas:
         xs, ys = zip(*(point for stroke in drawing.strokes for point in stroke), strict=True)
         raise DataError(f"{where}: {OFF_CANVAS} (x from {min(xs):.4g} to {max(xs):.4g}, y from {min(ys):.4g} "
                         f"to {max(ys):.4g} on a {drawing.canvas[0]}x{drawing.canvas[1]} canvas)")
-    return Opened(name, strokes=drawing.on_phone_canvas(), note=drawing.note, label=drawing.label)
+    return Opened(name, strokes=on_canvas(drawing, number), note=drawing.note, label=drawing.label)
 
 
 def open_pasted_image(data: bytes) -> Opened:
@@ -131,7 +145,8 @@ def files_to_save(path: str | Path, has_strokes: bool) -> list[Path]:
     return [png, png.with_suffix(".json")] if has_strokes else [png]
 
 
-def save_drawing(path: str | Path, bitmap: np.ndarray, strokes: list[Stroke]) -> list[Path]:
+def save_drawing(path: str | Path, bitmap: np.ndarray, strokes: list[Stroke],
+                 canvas: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> list[Path]:
     """Write what files_to_save names, each atomically; returns the files written."""
     from PIL import Image
 
@@ -141,7 +156,7 @@ def save_drawing(path: str | Path, bitmap: np.ndarray, strokes: list[Stroke]) ->
     with atomic_path(written[0]) as temporary:
         temporary.write_bytes(encoded.getvalue())
     if strokes:
-        write_text_atomic(written[1], json.dumps(Drawing(strokes).to_json()) + "\n")
+        write_text_atomic(written[1], json.dumps(Drawing(strokes, canvas=canvas).to_json()) + "\n")
     return written
 
 

@@ -98,6 +98,9 @@ class PersonalActions(QObject):
 
     # --- teaching
     def teach(self, digit: int) -> None:
+        if getattr(self.window, "number_mode", False):
+            self.tell("Teaching is done on the digit screen (View ▸ Number off): one digit at a time")
+            return
         try:
             self.tell(self.teaching.teach(digit))
         except (DataError, OSError) as error:

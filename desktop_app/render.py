@@ -94,3 +94,20 @@ def render_strokes(strokes: Sequence[Sequence[Point]], background: QImage | None
 def render_canvas(strokes: Sequence[Sequence[Point]], background: np.ndarray | None = None) -> np.ndarray:
     """The 375x375 bitmap of strokes over an opened image (a uint8 array)."""
     return render_strokes(strokes, None if background is None else array_to_image(background))
+
+
+def render_number(strokes: Sequence[Sequence[Point]], scale: float = 1.0) -> np.ndarray:
+    """The number canvas (NUMBER_CANVAS, times `scale`) as a uint8 bitmap, drawn with the same brush."""
+    return image_to_array(render_number_image(strokes, scale))
+
+
+def render_number_image(strokes: Sequence[Sequence[Point]], scale: float = 1.0) -> QImage:
+    from model.runtime.numbers import NUMBER_CANVAS
+
+    image = QImage(round(NUMBER_CANVAS[0] * scale), round(NUMBER_CANVAS[1] * scale), QImage.Format.Format_Grayscale8)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.scale(scale, scale)
+    paint_strokes(painter, strokes)
+    painter.end()
+    return image

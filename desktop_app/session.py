@@ -40,6 +40,8 @@ Listener = Callable[[str], None]
 
 
 class Session:
+    kind = "digit"
+
     def __init__(self, render: Render, pipeline: str = "phone", engine: str = DEFAULT_ENGINE,
                  model_paths: dict[str, str | os.PathLike] | None = None, load: Load | None = None,
                  shrink: str = DEFAULT_SHRINK):

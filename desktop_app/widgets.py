@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,7 +24,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.render import array_to_image
 from desktop_app.session import percent_text
+from model.runtime.engines import ENGINES
+from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
 
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SAMPLES = (("five.png", "Sample 5"), ("four.png", "Sample 4"))
 ACCENT = QColor(10, 132, 255)  # the top class
 SECOND = QColor(255, 159, 10)  # the second model shown: the other engine or another model file
 BAR = QColor(142, 142, 147)
@@ -257,3 +262,56 @@ def fit_to_screen(window: QWidget) -> None:
     if (width, height) != (window.width(), window.height()):
         window.resize(max(width, window.minimumSizeHint().width()), max(height, window.minimumSizeHint().height()))
         window.move(room.topLeft())
+
+
+def build_layout(window) -> None:
+    """The window's layout: the phone's screen (or the number mode's) and the side panel."""
+    sample_row, window.sample_buttons = sample_buttons([(SAMPLES_DIR / file, name) for file, name in SAMPLES],
+                                                     lambda path: window.load_sample(path.name))
+
+    window.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    window.result_label.setToolTip("The phone's answer, word for word: its top class")
+    font = window.result_label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    window.result_label.setFont(font)
+    window.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    window.verdict_label.setToolTip("The desktop's verdict: the digit, not sure (two close answers), "
+                                  "or not a digit (below the model's threshold)")
+    window.verdict_label.setWordWrap(True)
+
+    phone = PhoneScreen(window.canvas, [sample_row, window.result_label, window.verdict_label])
+
+    for name in PIPELINES:
+        window.pipeline_box.addItem(PIPELINE_TITLES[name], name)
+    window.pipeline_box.setToolTip("\n".join(f"{PIPELINE_TITLES[n]}: {PIPELINE_HELP[n]}" for n in PIPELINES))
+    for kind in ENGINES.values():
+        window.engine_box.addItem(kind.title, kind.name)
+    window.engine_box.setToolTip("\n".join(f"{kind.title}: {kind.help}" for kind in ENGINES.values()))
+    window.compare_box.setToolTip("Run both engines and flag any disagreement")
+    window.bars.setToolTip("Each digit's probability; the top one highlighted. Click a digit to teach that "
+                         "this drawing is it (or press its key)")
+    personalise = QToolButton()
+    personalise.setDefaultAction(window.personal.personalise_action)
+    window.status_label.setWordWrap(True)
+    window.status_label.setTextFormat(Qt.TextFormat.RichText)
+    window.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    window.status_label.setToolTip("The models shown and their state")
+
+    window.side_scroll = side_scroll = side_panel(window.bars, window.input_view, [("Input pipeline", window.pipeline_box),
+                             ("Engine", window.engine_box), ("", window.compare_box), ("", personalise)],
+                             window.status_label)
+
+    window.screens = QStackedWidget()
+    window.screens.addWidget(phone)
+    window.screens.addWidget(window.number_screen)
+    row = QHBoxLayout()
+    row.addWidget(window.screens, 3)
+    row.addSpacing(12)
+    row.addWidget(side_scroll, 2)
+    central = QWidget()
+    central.setLayout(row)
+    window.setCentralWidget(central)
+    window.resize(840, 740)
+    window.restoreGeometry(window.settings.value("window/geometry", b""))
+    fit_to_screen(window)
+

@@ -43,7 +43,7 @@ def timed_process(command: list[str]) -> float:
 
 
 def bench_launch(drawing: Path, runs: int) -> dict:
-    shot = Path(tempfile.mkdtemp()) / "bench.png"
+    shot = drawing.with_name("bench.png")  # in the caller's temporary folder, removed with it
     app = [sys.executable, "-m", "desktop_app", "--open", str(drawing), "--screenshot", str(shot)]
     tensorflow = [sys.executable, "-c", "import tensorflow"]
     timed_process(app)  # warm the file cache for both, once
@@ -116,6 +116,33 @@ def bench_predictions(bitmaps: list[np.ndarray]) -> dict:
             times.append((time.perf_counter() - started) * 1000)
         forward[engine_name] = round(percentile(times, 50), 3)
     return {"predict_ms": results, "forward_ms": forward}
+
+
+def bench_numbers(drawings, count: int = 30) -> dict:
+    """Reading an 8-digit number of one writer's digits, splitting included, as the number mode does on a
+    fresh canvas (nothing remembered from an earlier reading)."""
+    from desktop_app.render import render_strokes
+    from model.recipe.number_drawings import build_numbers
+    from model.runtime.engines import load_engine, predict_bitmaps
+    from model.runtime.numbers import on_number_canvas, read_number
+    from model.runtime.strokes import parse_number_text
+
+    engine = load_engine("coreml")
+    numbers = [parse_number_text(json.dumps(record), "bench") for record in
+               build_numbers(drawings, count * 4, np.random.default_rng(8))]
+    eight = [on_number_canvas(n) for n in numbers if n.label is not None and len(n.label) == 8][:count]
+    def read(digits):
+        return predict_bitmaps(engine, [render_strokes(d) for d in digits], "phone")
+
+    read_number(eight[0], read)  # the first call loads what numpy and Qt load once
+    times = []
+    for strokes in eight:
+        started = time.perf_counter()
+        read_number(strokes, read)
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"  8-digit number: p50 {percentile(times, 50):.1f} ms over {len(times)}", flush=True)
+    return {"number_8_digits_ms_p50": round(percentile(times, 50), 2),
+            "number_8_digits_ms_p95": round(percentile(times, 95), 2), "numbers_timed": len(times)}
 
 
 def bench_ui(drawings) -> dict:
@@ -206,13 +233,15 @@ def main(argv=None) -> int:
     predictions = bench_predictions(bitmaps)
     print("personalising 50 drawings:", flush=True)
     personal = bench_personalise(drawings)
+    print("reading numbers:", flush=True)
+    numbers = bench_numbers(drawings)
 
     default = predictions["predict_ms"]["coreml/phone"]
     result = {"predict_ms_p50": default["p50"], "predict_ms_p95": default["p95"],
               "forward_ms_p50": predictions["forward_ms"]["coreml"], **launch, **ui,
               "predict_ms": predictions["predict_ms"], "forward_ms_p50_by_engine": predictions["forward_ms"],
               "default_engine": "coreml", "default_pipeline": "phone", "drawings": len(bitmaps),
-              "drawings_blank_skipped": blank, **personal}
+              "drawings_blank_skipped": blank, **personal, **numbers}
     if args.json:
         print(json.dumps(result))
     else:

@@ -42,6 +42,10 @@ def parse_args(argv=None):
     parser.add_argument("--mnist", metavar="NPZ", help="mnist.npz: accuracy on its test set")
     parser.add_argument("--strokes", metavar="FILE",
                         help="stroke drawings (.jsonl or .jsonl.gz), labelled digits or drawings that are no digit")
+    parser.add_argument("--numbers", metavar="FILE",
+                        help="number drawings (.jsonl or .jsonl.gz, from scripts/make_numbers.py or saved in the "
+                             "number mode), read as the number mode reads them: numbers, digits and splits read "
+                             "right, 'not sure' and 'not a digit' shares")
     add_pipeline_option(parser, both=True, default="both")
     add_shrink_option(parser, every=True, default=DEFAULT_SHRINK)
     parser.add_argument("--skip-blank", action="store_true",
@@ -53,13 +57,16 @@ def parse_args(argv=None):
                              "and the desktop's verdict), to hold against a phone's answers drawing by drawing")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args(argv)
-    if not args.mnist and not args.strokes:
-        parser.error("give --mnist NPZ and/or --strokes FILE")
-    if args.answers and not args.strokes:
-        parser.error("--answers needs --strokes FILE")
+    if args.numbers and (args.mnist or args.strokes or args.compare_model or args.report):
+        parser.error("--numbers is measured alone: without --mnist, --strokes, --compare-model and --report")
+    if not args.mnist and not args.strokes and not args.numbers:
+        parser.error("give --mnist NPZ and/or --strokes FILE, or --numbers FILE")
+    if args.answers and not (args.strokes or args.numbers):
+        parser.error("--answers needs --strokes FILE or --numbers FILE")
     if args.shrink == "all" and args.answers:
         parser.error("--answers holds one shrink's answers: give --shrink NAME, not all")
-    for option, given in (("--strokes", args.strokes), ("--model", args.model), ("--mnist", args.mnist)):
+    for option, given in (("--strokes", args.strokes), ("--model", args.model), ("--mnist", args.mnist),
+                          ("--numbers", args.numbers)):
         if args.answers and given and Path(given).resolve() == Path(args.answers).resolve():
             parser.error(f"--answers {args.answers}: is the {option} file itself; write the answers elsewhere")
     try:
@@ -81,9 +88,9 @@ def main(argv=None) -> int:
 
     def work() -> int:
         from desktop_app.render import render_strokes
-        from model.recipe.measure import measure
+        from model.recipe.measure import measure, measure_numbers
 
-        result = measure(args, render_strokes)
+        result = (measure_numbers if args.numbers else measure)(args, render_strokes)
         if args.json:
             print(json.dumps(result))
         return 0

@@ -564,3 +564,74 @@ def test_next_misread_waits_for_a_model_that_has_not_loaded(qtbot, tmp_path, set
     window.files.tell = told.append
     window.next_misread_action.trigger()
     assert window.files.drawing_set.index == 0 and told == ["Core ML: gone.mlmodel is unavailable"]
+
+
+def number_strokes(drawings, labels):
+    """The shared sample's digits of `labels` side by side on the number canvas, each at 60 % of its height."""
+    from model.runtime.numbers import NUMBER_CANVAS
+
+    strokes, x = [], 60.0
+    for label in labels:
+        drawing = next(d for d in drawings if d.label == label and len(d.strokes) == 1)
+        points = np.array([p for s in drawing.strokes for p in s])
+        (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+        scale = 0.6 * NUMBER_CANVAS[1] / (bottom - top)
+        strokes += [[(x + (px - left) * scale, 75 + (py - top) * scale) for px, py in s] for s in drawing.strokes]
+        x += (right - left) * scale + 50
+    return strokes
+
+
+def test_the_number_mode_reads_a_number_drawn_with_the_mouse_and_shows_a_digits_bars(qtbot, window, settings,
+                                                                                        data_dir, drawings, tmp_path):
+    from model.runtime.numbers import NUMBER_CANVAS, placed
+
+    window.number_action.trigger()
+    assert window.number_mode and window.screens.currentWidget() is window.number_screen
+    canvas = window.number_screen.canvas
+    rect = canvas.canvas_rect()
+    strokes = number_strokes(drawings, [2, 0, 2, 6])
+    scale = rect.width() / NUMBER_CANVAS[0]
+    draw_strokes(canvas, strokes, scale, (rect.x(), rect.y()))
+    numbers = window.numbers
+    assert len(numbers.reading.marks) == 4
+    assert window.number_screen.result_label.text() == f"Number may be: {numbers.reading.text}"
+    assert window.number_screen.verdict_label.text() == numbers.reading.verdict_text
+    window.number_screen.mark_buttons[1].click()  # the "0"
+    mark = numbers.reading.marks[1]
+    zero = placed([numbers.document.content.strokes[i] for i in mark.strokes])
+    expected = predict_bitmap(window.session.models.slot("coreml").model, render_strokes(zero), "phone")
+    assert window.bars.primary == pytest.approx(expected.probabilities, abs=1e-6)
+    assert np.array_equal(window.input_view.model_input, expected.model_input)  # the 28x28 it saw
+    window.undo_action.trigger()
+    assert len(numbers.document.content.strokes) == len(strokes) - 1
+    window.predict_action.trigger()  # reads again, leaves the digit screen alone
+    assert window.session.document.is_empty()
+    window.files.save_to(tmp_path / "number.png")
+    saved = json.loads((tmp_path / "number.json").read_text())
+    assert saved["canvas"] == list(NUMBER_CANVAS) and QImage(str(tmp_path / "number.png")).width() == NUMBER_CANVAS[0]
+    window.close()
+    again = MainWindow(settings=settings, data_dir=data_dir)
+    qtbot.addWidget(again)
+    assert again.number_mode  # remembered
+
+
+def test_a_number_file_opened_on_the_digit_screen_is_refused_by_name_and_opens_in_the_number_mode(window, tmp_path):
+    from model.runtime.numbers import NUMBER_CANVAS
+
+    path = tmp_path / "numbers.jsonl"
+    path.write_text(json.dumps({"canvas": list(NUMBER_CANVAS), "label": "71",
+                                "strokes": [[[100, 100], [120, 300]], [[300, 100], [400, 100], [330, 300]]]}) + "\n"
+                    + json.dumps({"canvas": list(NUMBER_CANVAS), "label": "1",
+                                  "strokes": [[[100, 100], [120, 300]]]}) + "\n")
+    assert not window.files.open_file(path)
+    assert f"{path}:1: 'label' is the number \"71\"" in window.statusBar().currentMessage()
+    assert window.session.document.is_empty()
+    window.number_action.trigger()
+    assert window.files.open_file(path) and window.numbers.document.content.label == "71"
+    assert window.next_drawing_action.isEnabled()
+    window.next_drawing_action.trigger()
+    assert window.numbers.document.content.label == "1"
+    image = tmp_path / "seven.png"
+    QImage(40, 40, QImage.Format.Format_Grayscale8).save(str(image))
+    assert not window.files.open_file(image)
+    assert "an image opens on the digit screen" in window.statusBar().currentMessage()

@@ -23,7 +23,7 @@ from model.recipe.evaluation import ReportSet, confusion_matrix, per_class_accur
 from model.runtime.cli import LEGACY_PIPELINE_NAMES
 from model.runtime.engines import load_engine, not_a_digit_below
 from model.runtime.pipelines import DEFAULT_SHRINK, SHRINKS, is_blank, to_model_input
-from model.runtime.strokes import OFF_CANVAS, read_drawings
+from model.runtime.strokes import OFF_CANVAS, parse_number_text, read_drawings
 from model.runtime.verdict import judge, not_a_digit_mask
 
 CONFIDENT = 0.9
@@ -256,3 +256,98 @@ def personalise_writers(base: str, drawings, pipeline: str, render: Callable, mn
         summary["mnist_test_accuracy_mean"] = round(float(np.mean(scores)), 4)
         summary["mnist_test_accuracy_worst"] = min(scores)
     return summary
+
+
+def read_number_file(path: str) -> list[tuple]:
+    """(drawing, stroke counts of its digits or None, gaps or None) for each number of a file."""
+    def parse(text: str, where: str) -> tuple:
+        drawing = parse_number_text(text, where)
+        record = json.loads(text.removeprefix("\ufeff"))
+        counts = record.get("digits")
+        if counts is not None and (not isinstance(counts, list) or not all(isinstance(c, int) and c > 0
+                                                                           for c in counts)
+                                   or sum(counts) != len(drawing.strokes)):
+            raise DataError(f"{where}: 'digits' must list how many strokes each digit has, "
+                            f"{len(drawing.strokes)} in all")
+        gaps = record.get("gaps")
+        return drawing, counts, gaps if isinstance(gaps, list) else None
+
+    return read_drawings(path, parse)
+
+
+def measure_numbers(args: Namespace, render: Callable, log: Callable[[str], None] = print) -> dict:
+    """evaluate.py --numbers: how the number mode splits and reads each number, through each pipeline."""
+    from model.runtime.engines import predict_bitmaps
+    from model.runtime.numbers import on_number_canvas, read_number
+
+    engine = load_engine(args.engine, args.model, args.precision)
+    numbers = read_number_file(args.numbers)
+    shrink = DEFAULT_SHRINK if args.shrink == "all" else args.shrink
+    result: dict = {"model": args.model, "engine": args.engine, "precision": args.precision, "shrink": shrink,
+                    "numbers_count": len(numbers), "numbers_labelled": sum(d.label is not None for d, _, _ in numbers)}
+    answers = [{"line": drawing.line, "label": drawing.label} for drawing, _, _ in numbers]
+    for pipeline in args.pipelines:
+        started = time.monotonic()
+        tally = NumberTally()
+        for (drawing, counts, gaps), answer in zip(numbers, answers, strict=True):
+            reading = read_number(on_number_canvas(drawing), lambda digits: predict_bitmaps(
+                engine, [render(d) for d in digits], pipeline, shrink))
+            tally.add(drawing, counts, gaps, reading)
+            answer[pipeline] = {"number": reading.text, "verdict": reading.kind, "verdict_text": reading.verdict_text,
+                                "marks": [{"strokes": list(mark.strokes), "classLabel": str(p.digit),
+                                           "verdict": p.verdict.kind,
+                                           "probabilities": [round(float(v), 6) for v in p.probabilities]}
+                                          for mark, p in zip(reading.marks, reading.predictions, strict=True)]}
+        figures = tally.figures()
+        for key, value in figures.items():
+            result.setdefault(key, {})[pipeline] = value
+        log(f"{args.numbers}, {pipeline} pipeline: " + ", ".join(
+            f"{key} {value}" for key, value in figures.items() if not isinstance(value, dict))
+            + f" ({time.monotonic() - started:.1f} s)")
+    if args.answers:
+        write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in answers))
+        log(f"wrote {args.answers}: the answers for {len(answers):,} numbers")
+    return result
+
+
+class NumberTally:
+    """Splitting and reading, counted number by number."""
+
+    def __init__(self):
+        self.counts: dict[str, list[int]] = {}  # figure: [right, of]
+
+    def count(self, figure: str, right: int, of: int = 1) -> None:
+        tally = self.counts.setdefault(figure, [0, 0])
+        tally[0] += right
+        tally[1] += of
+
+    def add(self, drawing, counts, gaps, reading) -> None:
+        from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
+
+        self.count("not_sure", reading.kind == UNSURE)
+        self.count("not_a_digit", reading.kind == NOT_A_DIGIT)
+        if drawing.label is None:  # a number with a mark that is no digit among its digits
+            self.count("unlabelled_read_surely_as_a_number", reading.kind == DIGIT)
+            return
+        self.count("number_read_right", reading.text == drawing.label)
+        self.count(f"number_read_right_{len(drawing.label)}_digits", reading.text == drawing.label)
+        if counts is None:
+            return
+        starts = np.cumsum([0, *counts])
+        truth = [tuple(range(starts[i], starts[i + 1])) for i in range(len(counts))]
+        marks = {mark.strokes: p.digit for mark, p in zip(reading.marks, reading.predictions, strict=True)}
+        split = [strokes in marks for strokes in truth]
+        read = [strokes in marks and marks[strokes] == int(digit)
+                for strokes, digit in zip(truth, drawing.label, strict=True)]
+        self.count("digits_split_right", sum(split), len(truth))
+        self.count("digits_read_right", sum(read), len(truth))
+        if gaps is not None and all(gap > 0 for gap in gaps):
+            self.count("digits_split_right_none_touching", sum(split), len(truth))
+
+    def figures(self) -> dict:
+        shares = {figure: round(right / of, 4) for figure, (right, of) in sorted(self.counts.items()) if of}
+        by_length = {key.split("_")[3]: value for key, value in shares.items() if key.endswith("_digits")}
+        shares = {key: value for key, value in shares.items() if not key.endswith("_digits")}
+        return {**shares, "number_read_right_by_length": by_length,
+                "counted": {figure: of for figure, (_, of) in sorted(self.counts.items())
+                            if not figure.endswith("_digits")}}

@@ -164,6 +164,17 @@ def predict_input(engine: Engine, model_input: np.ndarray, pipeline: str) -> Pre
     return Prediction(model_input, probabilities, judge(probabilities, not_a_digit_below(engine, pipeline)))
 
 
+def predict_bitmaps(engine: Engine, bitmaps: list[np.ndarray], pipeline: str, shrink: str = DEFAULT_SHRINK
+                    ) -> list[Prediction]:
+    """predict_bitmap for several canvases, in one call of the model."""
+    if not bitmaps:
+        return []
+    inputs = np.stack([to_model_input(bitmap, pipeline, shrink) for bitmap in bitmaps])
+    probabilities = np.asarray(engine.probabilities(inputs)).reshape(len(bitmaps), -1)
+    threshold = not_a_digit_below(engine, pipeline)
+    return [Prediction(x, p, judge(p, threshold)) for x, p in zip(inputs, probabilities, strict=True)]
+
+
 def predict_bitmap(engine: Engine, bitmap: np.ndarray, pipeline: str, shrink: str = DEFAULT_SHRINK) -> Prediction:
     """Canvas bitmap -> pipeline (the phone's by `shrink`) -> model. Raises NothingDrawn for a blank canvas."""
     return predict_input(engine, to_model_input(bitmap, pipeline, shrink), pipeline)

@@ -114,11 +114,18 @@ def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
 
 def phone_pipeline(bitmap: np.ndarray, shrink: str = DEFAULT_SHRINK) -> np.ndarray:
     """What the phone does: the whole canvas shrunk to 28x28 (by area averaging, unless told another shrink)."""
-    if is_blank(bitmap):
+    array = np.asarray(bitmap)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"a canvas bitmap is a 2-D grayscale array, got shape {array.shape}")
+    rows, cols = np.flatnonzero(array.any(axis=1)), np.flatnonzero(array.any(axis=0))
+    if not len(rows) or not (array[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] >= INK_THRESHOLD).any():
         raise NothingDrawn()
-    canvas = _as_canvas(bitmap)
-    height, width = canvas.shape
-    return np.clip(_shrink_matrix(height, shrink) @ canvas @ _shrink_matrix(width, shrink).T, 0.0, 1.0)
+    # Only the inked part of the canvas adds to the sums: the same result, a fraction of the work.
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    ink = array[top:bottom, left:right].astype(np.float32) / np.float32(255.0)
+    height, width = array.shape
+    return np.clip(_shrink_matrix(height, shrink)[:, top:bottom] @ ink @ _shrink_matrix(width, shrink)[:, left:right].T,
+                   0.0, 1.0)
 
 
 def phone_shrinks(bitmap: np.ndarray) -> np.ndarray:

@@ -29,12 +29,13 @@ MAX_POINTS = 20_000
 MAX_STROKES = 5_000  # a digit has a handful; a word a few dozen
 MAX_BYTES = 8_000_000  # about 500,000 points: larger files are refused before they are read
 OFF_CANVAS = "every point lies off the canvas"
+MOST_DIGITS = 32  # in a number's label
 
 
 @dataclass
 class Drawing:
     strokes: list[Stroke]
-    label: int | None = None
+    label: int | str | None = None  # a digit; a number's, a string of digits
     canvas: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)
     writer: str | None = None
     note: str = ""  # what loading changed or noticed, for the user
@@ -60,19 +61,18 @@ class Drawing:
         return record
 
 
-def parse_drawing(record: object, where: str, may_hold_booleans: bool = True) -> Drawing:
+def parse_drawing(record: object, where: str, may_hold_booleans: bool = True, number: bool = False) -> Drawing:
     """Validate one decoded JSON object; `where` names the file and line for
     errors. (JSON text without `true` or `false` cannot hold a boolean point,
-    which lets a long stroke be checked as one array.)"""
+    which lets a long stroke be checked as one array.) A `number`'s label is a
+    string of digits, a digit's a whole number 0-9."""
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
     canvas = record.get("canvas", [CANVAS_SIZE, CANVAS_SIZE])
     if (not isinstance(canvas, list) or len(canvas) != 2
             or not all(isinstance(v, int) and v > 0 for v in canvas)):
         raise DataError(f"{where}: 'canvas' must be [width, height] in pixels, got {canvas!r}")
-    label = record.get("label")
-    if label is not None and (isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9):
-        raise DataError(f"{where}: 'label' must be a digit 0-9, got {label!r}")
+    label = check_label(record.get("label"), where, number)
     strokes = record.get("strokes")
     if not isinstance(strokes, list):
         raise DataError(f"{where}: 'strokes' must be a list of strokes")
@@ -93,10 +93,26 @@ def parse_drawing(record: object, where: str, may_hold_booleans: bool = True) ->
     off_canvas = bool(parsed) and _all_off(parsed, canvas)
     if off_canvas:
         notes.append(OFF_CANVAS)
-    if (canvas[0], canvas[1]) != (CANVAS_SIZE, CANVAS_SIZE):
+    if (canvas[0], canvas[1]) != (CANVAS_SIZE, CANVAS_SIZE) and not number:
         notes.append(f"drawn on a {canvas[0]}x{canvas[1]} canvas, scaled to {CANVAS_SIZE}x{CANVAS_SIZE}")
     return Drawing(parsed, label, (canvas[0], canvas[1]), writer if isinstance(writer, str) else None,
                    "; ".join(notes), off_canvas=off_canvas)
+
+
+def check_label(label: object, where: str, number: bool) -> int | str | None:
+    """A digit's label (0-9) or a number's (a string of digits), or a message saying which mode opens it."""
+    is_digit = isinstance(label, int) and not isinstance(label, bool) and 0 <= label <= 9
+    is_number = isinstance(label, str) and label.isascii() and label.isdigit() and len(label) <= MOST_DIGITS
+    if label is None or (is_number if number else is_digit):
+        return label
+    if number and is_digit:
+        raise DataError(f"{where}: 'label' is the digit {label}: a drawing of one digit; open it with View ▸ "
+                        "Number off (or measure it without --numbers)")
+    if not number and is_number:
+        raise DataError(f"{where}: 'label' is the number \"{label}\": a drawing of a number; open it with View ▸ "
+                        "Number (or measure it with --numbers)")
+    wanted = f"a number written in digits, like \"2026\" (at most {MOST_DIGITS})" if number else "a digit 0-9"
+    raise DataError(f"{where}: 'label' must be {wanted}, got {label!r:.60}")
 
 
 def _points(stroke: object, index: int, where: str, may_hold_booleans: bool) -> np.ndarray:
@@ -130,7 +146,12 @@ def _all_off(strokes: list[Stroke], canvas) -> bool:
     return True
 
 
-def parse_drawing_text(text: str, where: str) -> Drawing:
+def parse_number_text(text: str, where: str) -> Drawing:
+    """One number drawing from JSON text: its label a string of digits, its canvas its own size."""
+    return parse_drawing_text(text, where, number=True)
+
+
+def parse_drawing_text(text: str, where: str, number: bool = False) -> Drawing:
     """One drawing from JSON text; `where` names its source in errors."""
     text = text.removeprefix("\ufeff")  # Windows' Notepad starts UTF-8 with a byte order mark
     try:
@@ -142,7 +163,7 @@ def parse_drawing_text(text: str, where: str) -> Drawing:
     except ValueError:  # Python reads integers of up to sys.get_int_max_str_digits() digits
         raise DataError(f"{where}: not valid JSON (a number of more than {sys.get_int_max_str_digits():,} "
                         "digits)") from None
-    return parse_drawing(record, where, may_hold_booleans="true" in text or "false" in text)
+    return parse_drawing(record, where, may_hold_booleans="true" in text or "false" in text, number=number)
 
 
 def _is_number(value: object) -> bool:
@@ -187,15 +208,15 @@ def read_drawings(path: str | os.PathLike, parse=None, most: int | None = None) 
     return drawings
 
 
-def read_drawing_file(path: str | os.PathLike) -> Drawing:
-    """A single saved drawing: a .json file holding one object."""
+def read_drawing_file(path: str | os.PathLike, number: bool = False) -> Drawing:
+    """A single saved drawing (of a `number`, or of a digit): a .json file holding one object."""
     path = Path(path)
     check_regular_file(path, MAX_BYTES / 1e6, DataError, "a drawing")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
-    return parse_drawing_text(text, str(path))
+    return parse_drawing_text(text, str(path), number)
 
 
 def write_drawings(path: str | os.PathLike, drawings: list[Drawing]) -> None:

@@ -1,0 +1,180 @@
+"""The number mode's screen: a wide black canvas (it owns its image and mouse
+events, as the digit canvas does), a box around each digit read with its
+reading, a button per digit to show its bars, and the number read. What is
+drawn and read lives in the NumberSession it observes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop_app.document import DRAWING
+from desktop_app.number_session import NumberSession
+from desktop_app.render import paint_strokes, render_number_image
+from desktop_app.session import PREDICTION
+from model.runtime.numbers import NUMBER_CANVAS
+from model.runtime.strokes import Point
+from model.runtime.verdict import DIGIT, NOT_A_DIGIT
+
+LIVE_INTERVAL_MS = 40
+KIND_COLOURS = {DIGIT: QColor(52, 199, 89), NOT_A_DIGIT: QColor(255, 69, 58)}  # unsure: orange
+UNSURE_COLOUR = QColor(255, 159, 10)
+
+
+class NumberCanvas(QWidget):
+    strokeMoved = Signal()
+
+    def __init__(self, numbers: NumberSession, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.numbers = numbers
+        self._display: QImage | None = None
+        self._display_content = None
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.setMinimumSize(400, 100)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Write a number, digit by digit; right-click a digit to show its bars")
+        numbers.subscribe(lambda what: self.update() if what in (DRAWING, PREDICTION) else None)
+
+    def sizeHint(self) -> QSize:
+        return QSize(NUMBER_CANVAS[0] // 2, NUMBER_CANVAS[1] // 2)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        return round(width * NUMBER_CANVAS[1] / NUMBER_CANVAS[0])
+
+    def canvas_rect(self) -> QRectF:
+        """The largest rectangle of the number canvas's shape in the widget, centred."""
+        width, height = NUMBER_CANVAS
+        scale = min(self.width() / width, self.height() / height)
+        return QRectF((self.width() - width * scale) / 2, (self.height() - height * scale) / 2,
+                      width * scale, height * scale)
+
+    def to_canvas(self, position: QPointF) -> Point:
+        rect = self.canvas_rect()
+        scale = NUMBER_CANVAS[0] / rect.width()
+        return (round((position.x() - rect.x()) * scale, 2), round((position.y() - rect.y()) * scale, 2))
+
+    def mark_at(self, point: Point) -> int | None:
+        for index, mark in enumerate(self.numbers.reading.marks):
+            left, top, right, bottom = mark.box
+            if left <= point[0] <= right and top <= point[1] <= bottom:
+                return index
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        point = self.to_canvas(event.position())
+        if event.button() == Qt.MouseButton.RightButton:
+            self.numbers.select(self.mark_at(point))
+        elif event.button() == Qt.MouseButton.LeftButton and self.numbers.document.begin_stroke(point):
+            self.strokeMoved.emit()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.numbers.document.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
+            return
+        self.numbers.document.extend_stroke(self.to_canvas(event.position()))
+        self.strokeMoved.emit()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.numbers.document.end_stroke()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._display = None
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        rect = self.canvas_rect()
+        ratio = self.devicePixelRatioF()
+        scale = rect.width() / NUMBER_CANVAS[0]
+        content = self.numbers.document.content
+        if self._display is None or self._display_content is not content:
+            self._display = render_number_image([list(s) for s in content.strokes], scale * ratio)
+            self._display.setDevicePixelRatio(ratio)
+            self._display_content = content
+        painter = QPainter(self)
+        painter.fillRect(rect, QColor(0, 0, 0))
+        painter.drawImage(rect.topLeft(), self._display)
+        painter.setClipRect(rect)
+        painter.translate(rect.topLeft())
+        painter.scale(scale, scale)
+        if self.numbers.document.current:
+            paint_strokes(painter, [piece for piece in self.numbers.document.current if piece])
+        self._paint_marks(painter, scale)
+        painter.end()
+
+    def _paint_marks(self, painter: QPainter, scale: float) -> None:
+        font = QFont(painter.font())
+        font.setPixelSize(max(8, round(13 / scale)))
+        painter.setFont(font)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for index, (mark, prediction) in enumerate(zip(self.numbers.reading.marks, self.numbers.reading.predictions,
+                                                       strict=True)):
+            colour = KIND_COLOURS.get(prediction.verdict.kind, UNSURE_COLOUR)
+            pen = QPen(colour, (3.0 if index == (self.numbers.selected or 0) else 1.5) / scale)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            left, top, right, bottom = mark.box
+            painter.drawRect(QRectF(left, top, right - left, bottom - top))
+            painter.drawText(QPointF(left, max(top - 4 / scale, 14 / scale)), prediction.verdict.text)
+
+
+class NumberScreen(QWidget):
+    """The canvas, a button per digit read, and the answers under it."""
+
+    def __init__(self, numbers: NumberSession, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.numbers = numbers
+        self.canvas = NumberCanvas(numbers)
+        self.marks_row = QHBoxLayout()
+        self.marks_row.addStretch(1)
+        self.mark_buttons: list[QPushButton] = []
+        self.result_label = QLabel()
+        self.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.result_label.setToolTip("Each digit's top class, side by side: what the phone would answer digit by digit")
+        font = self.result_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        self.result_label.setFont(font)
+        self.verdict_label = QLabel()
+        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setToolTip("The desktop's verdict: the number, not sure (which digit and its two "
+                                      "answers), or which mark is no digit")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.canvas)
+        layout.addLayout(self.marks_row)
+        layout.addWidget(self.result_label)
+        layout.addWidget(self.verdict_label)
+        layout.addStretch(2)
+        self._live = QTimer(self, singleShot=True, interval=LIVE_INTERVAL_MS)
+        self._live.timeout.connect(numbers.read)
+        self.canvas.strokeMoved.connect(lambda: None if self._live.isActive() else self._live.start())
+        numbers.subscribe(self._changed)
+        self._changed(PREDICTION)
+
+    def _changed(self, what: str) -> None:
+        if what != PREDICTION:
+            return
+        self.result_label.setText(self.numbers.label)
+        self.verdict_label.setText(self.numbers.verdict_text())
+        marks = self.numbers.reading.predictions
+        while len(self.mark_buttons) < len(marks):
+            button = QPushButton()
+            button.setCheckable(True)
+            index = len(self.mark_buttons)
+            button.clicked.connect(lambda _=False, i=index: self.numbers.select(i))
+            self.marks_row.insertWidget(index, button)
+            self.mark_buttons.append(button)
+        for index, button in enumerate(self.mark_buttons):
+            button.setVisible(index < len(marks))
+            if index < len(marks):
+                verdict = marks[index].verdict
+                button.setText(str(verdict.digit) if verdict.kind == DIGIT else
+                               "✗" if verdict.kind == NOT_A_DIGIT else f"{verdict.digit}?")
+                button.setToolTip(f"Digit {index + 1}: {self.numbers.mark_text(index)}; show its bars")
+                button.setChecked(index == (self.numbers.selected or 0))

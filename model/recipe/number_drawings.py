@@ -1,0 +1,92 @@
+"""Numbers built from single digits, to measure the number mode.
+
+Each number is one writer's digits, scaled to one height, set on one slanted
+baseline, left to right, with gaps drawn from touching-and-overlapping to wide
+(GAPS, of the digit height), on a canvas as tall as the phone's. What it
+cannot tell: how people space, size and join digits when they write a number
+at once (they shrink and lean, run digits together, write 1s narrower), so it
+measures splitting and reading on numbers as varied as its ranges, not as
+people write them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from model.errors import DataError
+from model.runtime.numbers import BRUSH_REACH, NUMBER_CANVAS
+from model.runtime.strokes import CANVAS_SIZE, Drawing
+
+DIGITS = (2, 8)  # how many digits a number has, at most and least
+GAPS = (-0.15, 0.6)  # between two digits' ink, of the digit height: negative ones overlap
+HEIGHT = (0.3, 0.55)  # of the canvas's height
+SLOPE = 0.08  # the baseline's largest slope either way
+MARGIN = 30.0
+
+
+def ink_extent(strokes) -> tuple[float, float, float, float]:
+    points = np.array([p for s in strokes for p in s], np.float64)
+    (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+    return float(left), float(top), float(right), float(bottom)
+
+
+def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Drawing] = ()) -> dict:
+    """One number's JSON record from one writer's digits (and `marks` that are no digit put among them,
+    which leave it unlabelled)."""
+    height = rng.uniform(*HEIGHT) * CANVAS_SIZE
+    slope = rng.uniform(-SLOPE, SLOPE)
+    pieces, at = list(digits), []
+    for mark in marks:
+        at.append(int(rng.integers(0, len(pieces) + 1)))
+        pieces.insert(at[-1], mark)
+    placed, counts, gaps, x = [], [], [], MARGIN
+    for index, drawing in enumerate(pieces):
+        left, top, right, bottom = ink_extent(drawing.on_phone_canvas())
+        scale = height / max(bottom - top, 1.0)
+        width = (right - left) * scale
+        if index:
+            gap = rng.uniform(*GAPS) * height
+            gaps.append(round(gap / height, 3))
+            x += gap + 2 * BRUSH_REACH  # the gap is between the inks, the brush included
+        for stroke in drawing.on_phone_canvas():
+            placed.append([(x + (px - left) * scale, (py - bottom) * scale + slope * (x + (px - left) * scale))
+                           for px, py in stroke])
+        counts.append(len(drawing.strokes))
+        x += width
+    canvas_width = max(NUMBER_CANVAS[0], int(np.ceil(x + MARGIN)))
+    ys = [y for stroke in placed for _, y in stroke]
+    if max(ys) - min(ys) > CANVAS_SIZE - 2 * MARGIN:  # a long number on a steep baseline: less steep
+        return build_number(digits, rng, marks)
+    shift = (CANVAS_SIZE - (max(ys) - min(ys))) / 2 - min(ys)  # the number centred on the canvas's height
+    strokes = [[[round(px, 2), round(py + shift, 2)] for px, py in stroke] for stroke in placed]
+    record = {"canvas": [canvas_width, CANVAS_SIZE]}
+    if not marks:
+        record["label"] = "".join(str(d.label) for d in digits)
+    record.update({"writer": digits[0].writer, "digits": counts, "gaps": gaps})
+    if marks:
+        record["marks_at"] = at
+    record["strokes"] = strokes
+    return record
+
+
+def build_numbers(drawings: list[Drawing], count: int, rng: np.random.Generator, marks: list[Drawing] = (),
+                  where: str = "--strokes") -> list[dict]:
+    """`count` numbers, each of one writer's digits (writers with too few digits give shorter numbers);
+    with `marks`, one of them among each number's digits."""
+    by_writer: dict[str, list[Drawing]] = defaultdict(list)
+    for drawing in drawings:
+        if drawing.label is not None:
+            by_writer[drawing.writer or "?"].append(drawing)
+    writers = sorted(w for w, ds in by_writer.items() if len(ds) >= DIGITS[0])
+    if not writers:
+        raise DataError(f"{where}: no writer with {DIGITS[0]} labelled digits or more to build a number from")
+    numbers = []
+    for _ in range(count):
+        own = by_writer[writers[int(rng.integers(len(writers)))]]
+        length = min(int(rng.integers(DIGITS[0], DIGITS[1] + 1)), len(own))
+        chosen = [own[i] for i in rng.choice(len(own), length, replace=False)]
+        extra = [marks[int(rng.integers(len(marks)))]] if marks else []
+        numbers.append(build_number(chosen, rng, extra))
+    return numbers

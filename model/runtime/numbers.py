@@ -1,0 +1,174 @@
+"""Numbers: several digits written on a wide canvas, split into digits and each
+read as the phone reads one digit.
+
+Splitting over-segments and lets the recogniser choose: the strokes, in order
+across the canvas, are the smallest pieces; every run of neighbouring strokes
+that could be one digit (strokes that overlap or nearly touch across) is a
+candidate; each candidate is placed on the phone's 375x375 canvas as a person
+draws one digit there (the writer's size kept, centred) and read through the
+chosen pipeline and model; dynamic programming picks the split whose digits
+the model reads most surely, with a prior against splits a person would not
+make (a digit much wider than tall, a gap inside a digit). So a 4 or a 5 drawn
+in two strokes, a flag, a bar through a zero are one digit, and digits that
+touch or overlap a little are still two.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.runtime.strokes import CANVAS_SIZE, Stroke
+from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
+
+NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
+BRUSH_REACH = 5.0  # half the brush: a stroke's ink reaches this far past its points
+MOST_STROKES = 4  # in one digit
+NEAR = 0.0  # of the number's height: strokes whose inks overlap across (or come this close) may be one digit
+# The prior, in the same units as -log(probability): a digit is seldom wider than tall, and a gap
+# inside it is seldom wider than a pen's lift. Set from how digits are written, before any measurement.
+WIDE_COST = 6.0  # per unit of width / height past WIDEST
+WIDEST = 1.2
+GAP_COST = 8.0  # per unit of gap / height inside a digit
+FLOOR = 1e-6  # the least probability a reading is counted with
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One digit of a number (or a mark that is none): its strokes and where it is."""
+    strokes: tuple[int, ...]  # indices into the number's strokes
+    box: tuple[float, float, float, float]  # left, top, right, bottom on the number's canvas, ink included
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    marks: list[Mark]
+    predictions: list  # a Prediction (model.runtime.engines) for each mark
+
+    @property
+    def text(self) -> str:
+        """The phone's answer for each mark, side by side: what it would print digit by digit."""
+        return "".join(str(p.digit) for p in self.predictions)
+
+    @property
+    def kind(self) -> str:
+        """DIGIT when every mark is surely a digit; NOT_A_DIGIT when any mark is none; else UNSURE."""
+        kinds = {p.verdict.kind for p in self.predictions}
+        if not self.predictions:
+            return NOT_A_DIGIT
+        return NOT_A_DIGIT if NOT_A_DIGIT in kinds else UNSURE if UNSURE in kinds else DIGIT
+
+    @property
+    def verdict_text(self) -> str:
+        """The number; "not sure: 20?6 (2 or 7)"; or which mark is no digit."""
+        if not self.predictions:
+            return "Nothing drawn"
+        if self.kind == NOT_A_DIGIT:
+            which = [index + 1 for index, p in enumerate(self.predictions) if p.verdict.kind == NOT_A_DIGIT]
+            marks = ", ".join(map(str, which))
+            return f"Not a number: mark {marks} of {len(self.marks)} is no digit" if len(which) == 1 else \
+                f"Not a number: marks {marks} of {len(self.marks)} are no digits"
+        if self.kind == UNSURE:
+            shown = "".join("?" if p.verdict.kind == UNSURE else str(p.digit) for p in self.predictions)
+            doubts = ", ".join(f"{p.verdict.digit} or {p.verdict.runner_up}" for p in self.predictions
+                               if p.verdict.kind == UNSURE)
+            return f"Not sure: {shown} ({doubts})"
+        return self.text
+
+
+def on_number_canvas(drawing) -> list[Stroke]:
+    """A number drawing's strokes on the number canvas: as drawn when its canvas is that one, else scaled to
+    its height (and narrower if it would not fit) and centred, as a digit's are on the phone's."""
+    width, height = drawing.canvas
+    if (width, height) == NUMBER_CANVAS:
+        return [list(stroke) for stroke in drawing.strokes]
+    scale = min(NUMBER_CANVAS[1] / height, NUMBER_CANVAS[0] / width)
+    dx, dy = (NUMBER_CANVAS[0] - width * scale) / 2, (NUMBER_CANVAS[1] - height * scale) / 2
+    return [[(x * scale + dx, y * scale + dy) for x, y in stroke] for stroke in drawing.strokes]
+
+
+def ink_box(strokes: Sequence[Stroke]) -> tuple[float, float, float, float]:
+    points = np.array([point for stroke in strokes for point in stroke], np.float64)
+    left, top = points.min(axis=0) - BRUSH_REACH
+    right, bottom = points.max(axis=0) + BRUSH_REACH
+    return float(left), float(top), float(right), float(bottom)
+
+
+def placed(strokes: Sequence[Stroke]) -> list[Stroke]:
+    """A digit's strokes as a person draws one digit on the phone's canvas: the writer's size kept (made
+    smaller only if it would not fit), its ink box centred."""
+    left, top, right, bottom = ink_box(strokes)
+    scale = min(1.0, (CANVAS_SIZE - 2 * BRUSH_REACH) / max(right - left, bottom - top, 1e-9))
+    centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
+    middle = CANVAS_SIZE / 2
+    return [[(middle + (x - centre_x) * scale, middle + (y - centre_y) * scale) for x, y in stroke]
+            for stroke in strokes]
+
+
+def candidates(strokes: Sequence[Stroke]) -> tuple[list[int], list[tuple[int, int]], float]:
+    """The strokes in order across, the runs (start, end) of that order that may be one digit, and the
+    number's height (for the prior)."""
+    boxes = [ink_box([stroke]) for stroke in strokes]
+    order = sorted(range(len(strokes)), key=lambda i: ((boxes[i][0] + boxes[i][2]) / 2, i))
+    height = max(max(b[3] for b in boxes) - min(b[1] for b in boxes), 2 * BRUSH_REACH) if boxes else 1.0
+    runs = []
+    for start in range(len(order)):
+        right = boxes[order[start]][2]
+        for end in range(start + 1, min(start + MOST_STROKES, len(order)) + 1):
+            if end > start + 1:
+                added = boxes[order[end - 1]]
+                if added[0] - right > NEAR * height:
+                    break
+                right = max(right, added[2])
+            runs.append((start, end))
+    return order, runs, height
+
+
+def prior(strokes: Sequence[Stroke], height: float) -> float:
+    """What a split costs before the model is asked: a digit wider than tall, or with a gap inside it."""
+    left, top, right, bottom = ink_box(strokes)
+    cost = WIDE_COST * max(0.0, (right - left) / max(bottom - top, height * 0.3) - WIDEST)
+    spans = sorted((box[0], box[2]) for box in (ink_box([stroke]) for stroke in strokes))
+    reach = spans[0][1]
+    for start, end in spans[1:]:
+        if start > reach:
+            cost += GAP_COST * (start - reach) / height
+        reach = max(reach, end)
+    return cost
+
+
+def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], list]) -> NumberReading:
+    """Split `strokes` (on the number's canvas) into digits and read each. `read(digits)` reads digits
+    already placed on the phone's canvas and returns a Prediction for each, in one call."""
+    strokes = [list(stroke) for stroke in strokes if stroke]
+    if not strokes:
+        return NumberReading([], [])
+    order, runs, height = candidates(strokes)
+    groups = [[strokes[order[i]] for i in range(start, end)] for start, end in runs]
+    predictions = read([placed(group) for group in groups])
+    costs = [-math.log(max(float(p.probabilities.max()), FLOOR)) + prior(group, height)
+             for p, group in zip(predictions, groups, strict=True)]
+    # best[end]: the least cost of reading the first `end` strokes across; back[end]: its last run
+    best = [0.0] + [math.inf] * len(order)
+    back: list[int | None] = [None] * (len(order) + 1)
+    by_end: dict[int, list[int]] = {}
+    for index, (_, end) in enumerate(runs):
+        by_end.setdefault(end, []).append(index)
+    for end in range(1, len(order) + 1):
+        for index in by_end.get(end, []):
+            start = runs[index][0]
+            total = best[start] + costs[index]
+            if total < best[end]:
+                best[end], back[end] = total, index
+    chosen, end = [], len(order)
+    while end > 0:
+        index = back[end]
+        chosen.append(index)
+        end = runs[index][0]
+    chosen.reverse()
+    marks = [Mark(tuple(sorted(order[i] for i in range(*runs[index]))), ink_box(groups[index])) for index in chosen]
+    return NumberReading(marks, [predictions[index] for index in chosen])
+

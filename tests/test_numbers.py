@@ -1,0 +1,139 @@
+"""The number mode's core: splitting strokes into digits with the recogniser's
+help, reading each through the phone's path, the verdict for the whole, and
+the number files and their measure."""
+
+import json
+
+import numpy as np
+import pytest
+
+from desktop_app.render import render_strokes
+from model.errors import DataError
+from model.recipe.number_drawings import build_numbers
+from model.runtime.engines import load_engine, predict_bitmaps
+from model.runtime.numbers import NUMBER_CANVAS, on_number_canvas, placed, read_number
+from model.runtime.strokes import CANVAS_SIZE, parse_drawing_text, parse_number_text
+from model.runtime.verdict import DIGIT, NOT_A_DIGIT
+from tests.conftest import run_script, shared_file
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return load_engine("coreml")
+
+
+def reader(engine, pipeline="phone"):
+    return lambda digits: predict_bitmaps(engine, [render_strokes(d) for d in digits], pipeline)
+
+
+def number_of(drawings, seed, count=1):
+    return [parse_number_text(json.dumps(record), "built") for record in
+            build_numbers(drawings, count, np.random.default_rng(seed))]
+
+
+def test_a_digit_is_read_in_the_number_as_the_phone_reads_it_alone(engine, drawings):
+    """Each mark is placed on the phone's canvas at the writer's size, centred, and read through the pipeline:
+    its answer is the one the digit screen gives for that drawing placed so."""
+    number = number_of(drawings, 3)[0]
+    strokes = on_number_canvas(number)
+    reading = read_number(strokes, reader(engine))
+    for mark, prediction in zip(reading.marks, reading.predictions, strict=True):
+        alone = predict_bitmaps(engine, [render_strokes(placed([strokes[i] for i in mark.strokes]))], "phone")[0]
+        assert np.allclose(prediction.probabilities, alone.probabilities, atol=1e-6)
+        left, top, right, bottom = mark.box
+        assert 0 <= left < right <= NUMBER_CANVAS[0] and 0 <= top < bottom <= NUMBER_CANVAS[1]
+
+
+def test_placing_keeps_the_writers_size_and_centres_the_digit():
+    stroke = [[(900.0, 100.0), (940.0, 300.0)]]
+    moved = placed(stroke)
+    (x0, y0), (x1, y1) = moved[0]
+    assert (x1 - x0, y1 - y0) == pytest.approx((40.0, 200.0))
+    assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx((CANVAS_SIZE / 2, CANVAS_SIZE / 2))
+
+
+def test_strokes_of_one_digit_are_one_mark_and_digits_that_touch_are_two(engine):
+    four = [[(100.0, 100.0), (70.0, 220.0), (160.0, 220.0)], [(140.0, 110.0), (140.0, 300.0)]]  # two strokes
+    zero = [[(250.0, 100.0), (200.0, 200.0), (250.0, 300.0), (300.0, 200.0), (250.0, 100.0)]]
+    barred = [[(220.0, 260.0), (280.0, 140.0)]]  # a bar through the zero
+    one = [[(318.0, 100.0), (318.0, 300.0)]]  # its ink touches the zero's
+    reading = read_number(four + zero + barred + one, reader(engine))
+    assert [m.strokes for m in reading.marks] == [(0, 1), (2, 3), (4,)]
+    assert reading.text == "401" and reading.kind == DIGIT and reading.verdict_text == "401"
+
+
+def test_built_numbers_by_other_writers_are_split_and_read(engine, drawings):
+    """Numbers of the shared sample's writers (never trained on): their digits split as they were drawn."""
+    from model.recipe.measure import NumberTally
+
+    tally = NumberTally()
+    for record in build_numbers(drawings, 25, np.random.default_rng(11)):
+        number = parse_number_text(json.dumps(record), "built")
+        tally.add(number, record["digits"], record["gaps"], read_number(on_number_canvas(number), reader(engine)))
+    figures = tally.figures()
+    assert figures["digits_split_right"] >= 0.95 and figures["number_read_right"] >= 0.7, figures
+
+
+def test_a_letter_among_the_digits_is_no_number_read_surely(engine, drawings):
+    from model.runtime.strokes import read_drawings
+
+    letters = read_drawings(shared_file("unipen_letters_sample.jsonl.gz"))[:40]
+    records = build_numbers(drawings, 40, np.random.default_rng(5), marks=letters)
+    surely = 0
+    for record in records:
+        assert "label" not in record and record["marks_at"]
+        number = parse_number_text(json.dumps(record), "built")
+        surely += read_number(on_number_canvas(number), reader(engine)).kind == DIGIT
+    assert surely <= 4  # read as a number with every digit sure: rarely
+
+
+def test_the_verdict_names_the_unsure_digit_and_the_mark_that_is_none():
+    from model.runtime.engines import Prediction
+    from model.runtime.numbers import Mark, NumberReading
+    from model.runtime.verdict import judge
+
+    def said(*probabilities):
+        p = np.zeros(10)
+        for digit, value in probabilities:
+            p[digit] = value
+        return Prediction(np.zeros((28, 28)), p, judge(p, 0.4))
+
+    mark = Mark((0,), (0, 0, 1, 1))
+    unsure = NumberReading([mark] * 4, [said((2, 0.9)), said((0, 0.95)), said((2, 0.5), (7, 0.45)), said((6, 0.9))])
+    assert unsure.text == "2026" and unsure.verdict_text == "Not sure: 20?6 (2 or 7)"
+    none = NumberReading([mark] * 3, [said((1, 0.9)), said((8, 0.2), (3, 0.1)), said((6, 0.9))])
+    assert none.kind == NOT_A_DIGIT and none.verdict_text == "Not a number: mark 2 of 3 is no digit"
+    assert NumberReading([], []).verdict_text == "Nothing drawn"
+
+
+def test_number_files_and_digit_files_are_each_refused_in_the_other_mode_by_name():
+    number = json.dumps({"canvas": list(NUMBER_CANVAS), "label": "2026", "strokes": [[[10, 10], [20, 20]]]})
+    digit = json.dumps({"label": 4, "strokes": [[[10, 10], [20, 20]]]})
+    with pytest.raises(DataError, match=r'f.jsonl:3: \'label\' is the number "2026": a drawing of a number; open '
+                                         r'it with View ▸ Number'):
+        parse_drawing_text(number, "f.jsonl:3")
+    with pytest.raises(DataError, match=r"f.jsonl:1: 'label' is the digit 4: a drawing of one digit"):
+        parse_number_text(digit, "f.jsonl:1")
+    for bad in ('"20a6"', "2026", '""', "[2, 0]"):
+        with pytest.raises(DataError, match=r"'label' must be a number written in digits, like \"2026\""):
+            parse_number_text(number.replace('"2026"', bad), "f.jsonl:1")
+    assert parse_number_text(number, "f").label == "2026"
+
+
+def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp_path, strokes_file):
+    numbers = tmp_path / "numbers.jsonl.gz"
+    made = run_script("scripts/make_numbers.py", "--strokes", str(strokes_file), "--out", str(numbers),
+                      "--seed", "4", "--count", "12")
+    assert made.returncode == 0, made.stderr
+    answers = tmp_path / "answers.jsonl"
+    result = run_script("scripts/evaluate.py", "--numbers", str(numbers), "--pipeline", "both", "--json",
+                        "--answers", str(answers))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["numbers_count"] == 12
+    for key in ("number_read_right", "digits_read_right", "digits_split_right", "not_sure", "not_a_digit"):
+        assert set(figures[key]) == {"phone", "centred"} and 0 <= figures[key]["phone"] <= 1
+    lines = [json.loads(line) for line in answers.read_text().splitlines()]
+    assert len(lines) == 12 and all(len(line["phone"]["number"]) == len(line["phone"]["marks"]) for line in lines)
+    digits = run_script("scripts/evaluate.py", "--numbers", str(strokes_file), "--json")
+    assert digits.returncode == 2 and "'label' is the digit" in digits.stderr and str(strokes_file) in digits.stderr
