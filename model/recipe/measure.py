@@ -290,7 +290,7 @@ def measure_numbers(args: Namespace, render: Callable, log: Callable[[str], None
         started = time.monotonic()
         tally = NumberTally()
         for (drawing, counts, gaps), answer in zip(numbers, answers, strict=True):
-            reading = read_number(on_number_canvas(drawing), lambda digits: predict_bitmaps(
+            reading = read_number(on_number_canvas(drawing), lambda digits, pipeline=pipeline: predict_bitmaps(
                 engine, [render(d) for d in digits], pipeline, shrink))
             tally.add(drawing, counts, gaps, reading)
             answer[pipeline] = {"number": reading.text, "verdict": reading.kind, "verdict_text": reading.verdict_text,
