@@ -27,7 +27,7 @@ from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
 BRUSH_REACH = 5.0  # half the brush: a stroke's ink reaches this far past its points
 MOST_STROKES = 4  # in one digit
-NEAR = 0.0  # of the number's height: strokes whose inks overlap across (or come this close) may be one digit
+NEAR = 0.1  # of the number's height: strokes whose inks overlap across, or come this close, may be one digit
 # The prior, in the same units as -log(probability): a digit is seldom wider than tall, and a gap
 # inside it is seldom wider than a pen's lift. Set from how digits are written, before any measurement.
 WIDE_COST = 6.0  # per unit of width / height past WIDEST
