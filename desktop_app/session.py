@@ -82,16 +82,15 @@ class Session:
         self.predict(live=True)
 
     def choose_pipeline(self, pipeline: str) -> None:
-        if pipeline not in PIPELINES:
-            raise ValueError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
-        self.pipeline = pipeline
-        self._changed(OPTIONS)
-        self.predict(live=True)
+        self._choose("pipeline", pipeline, PIPELINES)
 
     def choose_shrink(self, shrink: str) -> None:
-        if shrink not in SHRINKS:
-            raise ValueError(f"unknown shrink {shrink!r}: choose one of {', '.join(SHRINKS)}")
-        self.shrink = shrink
+        self._choose("shrink", shrink, SHRINKS)
+
+    def _choose(self, option: str, value: str, choices: tuple[str, ...]) -> None:
+        if value not in choices:
+            raise ValueError(f"unknown {option} {value!r}: choose one of {', '.join(choices)}")
+        setattr(self, option, value)
         self._changed(OPTIONS)
         self.predict(live=True)
 
