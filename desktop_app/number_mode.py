@@ -33,7 +33,7 @@ class NumberCanvas(QWidget):
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        self.setMinimumSize(400, 100)
+        self.setMinimumSize(240, 60)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Write a number, digit by digit; right-click a digit to show its bars")
         numbers.subscribe(lambda what: self.update() if what in (DRAWING, PREDICTION) else None)
