@@ -36,11 +36,14 @@ GAP_COST = 8.0  # per unit of gap / height inside a digit
 FLOOR = 1e-6  # the least probability a reading is counted with
 
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
 @dataclass(frozen=True)
 class Mark:
     """One digit of a number (or a mark that is none): its strokes and where it is."""
     strokes: tuple[int, ...]  # indices into the number's strokes
-    box: tuple[float, float, float, float]  # left, top, right, bottom on the number's canvas, ink included
+    box: Box  # left, top, right, bottom on the number's canvas, ink included
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,15 @@ def placed(strokes: Sequence[Stroke]) -> list[Stroke]:
             for stroke in strokes]
 
 
-def candidates(strokes: Sequence[Stroke]) -> tuple[list[int], list[tuple[int, int]], float]:
-    """The strokes in order across, the runs (start, end) of that order that may be one digit, and the
-    number's height (for the prior)."""
-    boxes = [ink_box([stroke]) for stroke in strokes]
-    order = sorted(range(len(strokes)), key=lambda i: ((boxes[i][0] + boxes[i][2]) / 2, i))
+def union(boxes: Sequence[Box]) -> Box:
+    """The box around boxes: a group of strokes' ink box from its strokes' own."""
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def candidates(boxes: Sequence[Box]) -> tuple[list[int], list[tuple[int, int]], float]:
+    """From each stroke's ink box: the strokes in order across, the runs (start, end) of that order that may
+    be one digit, and the number's height (for the prior)."""
+    order = sorted(range(len(boxes)), key=lambda i: ((boxes[i][0] + boxes[i][2]) / 2, i))
     height = max(max(b[3] for b in boxes) - min(b[1] for b in boxes), 2 * BRUSH_REACH) if boxes else 1.0
     runs = []
     for start in range(len(order)):
@@ -127,11 +134,12 @@ def candidates(strokes: Sequence[Stroke]) -> tuple[list[int], list[tuple[int, in
     return order, runs, height
 
 
-def prior(strokes: Sequence[Stroke], height: float) -> float:
-    """What a split costs before the model is asked: a digit wider than tall, or with a gap inside it."""
-    left, top, right, bottom = ink_box(strokes)
+def prior(boxes: Sequence[Box], height: float) -> float:
+    """What a split costs before the model is asked, from its strokes' ink boxes: a digit wider than tall, or
+    with a gap inside it."""
+    left, top, right, bottom = union(boxes)
     cost = WIDE_COST * max(0.0, (right - left) / max(bottom - top, height * 0.3) - WIDEST)
-    spans = sorted((box[0], box[2]) for box in (ink_box([stroke]) for stroke in strokes))
+    spans = sorted((box[0], box[2]) for box in boxes)
     reach = spans[0][1]
     for start, end in spans[1:]:
         if start > reach:
@@ -146,11 +154,12 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     strokes = [list(stroke) for stroke in strokes if stroke]
     if not strokes:
         return NumberReading([], [])
-    order, runs, height = candidates(strokes)
-    groups = [[strokes[order[i]] for i in range(start, end)] for start, end in runs]
-    predictions = read([placed(group) for group in groups])
-    costs = [-math.log(max(float(p.probabilities.max()), FLOOR)) + prior(group, height)
-             for p, group in zip(predictions, groups, strict=True)]
+    boxes = [ink_box([stroke]) for stroke in strokes]
+    order, runs, height = candidates(boxes)
+    members = [[order[i] for i in range(start, end)] for start, end in runs]
+    predictions = read([placed([strokes[i] for i in group]) for group in members])
+    costs = [-math.log(max(float(p.probabilities.max()), FLOOR)) + prior([boxes[i] for i in group], height)
+             for p, group in zip(predictions, members, strict=True)]
     # best[end]: the least cost of reading the first `end` strokes across; back[end]: its last run
     best = [0.0] + [math.inf] * len(order)
     back: list[int | None] = [None] * (len(order) + 1)
@@ -169,6 +178,6 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
         chosen.append(index)
         end = runs[index][0]
     chosen.reverse()
-    marks = [Mark(tuple(sorted(order[i] for i in range(*runs[index]))), ink_box(groups[index])) for index in chosen]
+    marks = [Mark(tuple(sorted(members[index])), union([boxes[i] for i in members[index]])) for index in chosen]
     return NumberReading(marks, [predictions[index] for index in chosen])
 
