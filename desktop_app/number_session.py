@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from desktop_app.document import CONTENT, Document
-from desktop_app.session import OPTIONS, PREDICTION, Session, percent_text
+from desktop_app.session import OPTIONS, PREDICTION, Observed, Session, percent_text
 from model.runtime.engines import Prediction, predict_bitmaps
 from model.runtime.numbers import NUMBER_CANVAS, NumberReading, placed, read_number
 from model.runtime.strokes import Point, Stroke
@@ -23,12 +23,13 @@ TEXT_ANSWER = "Number may be: {number}"
 CACHE_SIZE = 4000  # readings of candidate digits kept
 
 
-class NumberSession:
+class NumberSession(Observed):
     kind = "number"
 
     def __init__(self, digits: Session, render_number: Callable[[Sequence[Sequence[Point]]], np.ndarray]):
         """`digits`: the digit screen's session, whose models, pipeline, shrink and renderer are used;
         `render_number(strokes)`: the number canvas as a bitmap, for saving."""
+        super().__init__()
         self.digits = digits
         self.models = digits.models
         self.render_number = render_number
@@ -37,16 +38,7 @@ class NumberSession:
         self.others: list[list[Prediction | None]] = []  # each compared model's reading of each mark
         self.selected: int | None = None  # the mark whose bars are shown
         self._cache: dict[tuple, Prediction] = {}
-        self._listeners: list[Callable[[str], None]] = []
         digits.subscribe(self._digits_changed)
-
-    # --- observers
-    def subscribe(self, listener: Callable[[str], None]) -> None:
-        self._listeners.append(listener)
-
-    def _changed(self, what: str) -> None:
-        for listener in list(self._listeners):
-            listener(what)
 
     def _document_changed(self, what: str) -> None:
         self._changed(what)
@@ -132,15 +124,16 @@ class NumberSession:
         return f"{prediction.verdict.text} ({percent_text(prediction.verdict.top_probability)})"
 
     def status_lines(self) -> list[tuple[str, bool]]:
-        lines = [line for line in self.digits.status_lines() if not line[0].startswith(("Labelled", "All ",
-                                                                                            "Models disagree"))]
+        """The models, their verdicts and agreement on the digit shown; then the other digits they disagree on,
+        and the number's label."""
+        lines = self.digits.status_lines(self.predictions, labelled=False)
+        shown = self.selected or 0
         if self.reading.marks:
-            which = (self.selected or 0) + 1
-            lines.append((f"Digit {which} of {len(self.reading.marks)} shown (click a digit to show another)",
+            lines.append((f"Digit {shown + 1} of {len(self.reading.marks)} shown (click a digit to show another)",
                           False))
         for index, others in enumerate(zip(*self.others, strict=True) if self.others else []):
             mine = self.reading.predictions[index].digit
-            if any(other is not None and other.digit != mine for other in others):
+            if index != shown and any(other is not None and other.digit != mine for other in others):
                 lines.append((f"Models disagree on digit {index + 1}", True))
         label = self.document.content.label
         if label is not None and self.reading.marks:

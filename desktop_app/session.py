@@ -39,7 +39,21 @@ Render = Callable[[Sequence[Sequence[Point]], "np.ndarray | None"], np.ndarray]
 Listener = Callable[[str], None]
 
 
-class Session:
+class Observed:
+    """Observers (the window and its widgets) hear what changed: DRAWING, PREDICTION, LABEL, MODELS, OPTIONS."""
+
+    def __init__(self):
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self, what: str) -> None:
+        for listener in list(self._listeners):
+            listener(what)
+
+
+class Session(Observed):
     kind = "digit"
 
     def __init__(self, render: Render, pipeline: str = "phone", engine: str = DEFAULT_ENGINE,
@@ -49,6 +63,7 @@ class Session:
             raise ValueError(f"unknown pipeline {pipeline!r}: choose one of {', '.join(PIPELINES)}")
         if shrink not in SHRINKS:
             raise ValueError(f"unknown shrink {shrink!r}: choose one of {', '.join(SHRINKS)}")
+        super().__init__()
         self.render = render
         self.pipeline = pipeline
         self.shrink = shrink  # how the phone pipeline shrinks the canvas
@@ -57,15 +72,6 @@ class Session:
         self.predictions: list[Prediction | None] = []
         self.model_input: np.ndarray | None = None
         self.label = TEXT_START
-        self._listeners: list[Listener] = []
-
-    # --- observers
-    def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def _changed(self, what: str) -> None:
-        for listener in list(self._listeners):
-            listener(what)
 
     def _document_changed(self, what: str) -> None:
         self._changed(DRAWING)
@@ -160,14 +166,17 @@ class Session:
             return f"Not sure: {verdict.text} ({percent})"
         return f"{verdict.digit} ({percent})"
 
-    def status_lines(self) -> list[tuple[str, bool]]:
+    def status_lines(self, predictions: list[Prediction | None] | None = None,
+                     labelled: bool = True) -> list[tuple[str, bool]]:
         """(line, is_a_problem) for each shown model, with its verdict when
-        comparing, then whether they agree."""
+        comparing, then whether they agree: on this screen's drawing, or on
+        `predictions` made elsewhere (a digit of the number mode, whose own
+        label is not a digit's: `labelled` False)."""
         lines = []
         slots = self.models.shown_slots()
         titles = self.models.shown_titles()
         # Until the next prediction, the last one's list may be of another set of models.
-        predictions = (self.predictions + [None] * len(slots))[:len(slots)]
+        predictions = ((self.predictions if predictions is None else predictions) + [None] * len(slots))[:len(slots)]
         for slot, title, prediction in zip(slots, titles, predictions, strict=True):
             if slot.state in ("idle", "loading"):
                 lines.append((f"Loading {title}…", False))
@@ -188,7 +197,7 @@ class Session:
         if self.models.personal_error:
             lines.append(("Your personal model could not be read, so the base model answers: Personalise makes it "
                           f"again from your personal set ({self.models.personal_error})", True))
-        label = self.document.content.label
+        label = self.document.content.label if labelled else None
         if label is not None and predictions and predictions[0] is not None:
             read = predictions[0].digit
             lines.append((f"Labelled {label} in its file" if read == label else
