@@ -62,9 +62,9 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
 class Progress(keras.callbacks.Callback):
     """Every PROGRESS_SECONDS: where the fit is, how fast, and about how long is left of the whole run."""
 
-    def __init__(self, log: Callable[[str], None], where: str, steps_before: int, steps_left: int, started: float):
+    def __init__(self, log: Callable[[str], None], where: str, steps_left: int, started: float):
         super().__init__()
-        self.log, self.where, self.steps_before, self.steps_left = log, where, steps_before, steps_left
+        self.log, self.where, self.steps_left = log, where, steps_left
         self.started = started
         self.last = time.monotonic()
 
@@ -178,7 +178,7 @@ def train_member(member: int, mnist_images: np.ndarray, mnist_labels: np.ndarray
         fit = model.fit(images, epoch_targets, batch_size=recipe.batch_size, epochs=number + 1, initial_epoch=number,
                         shuffle=False, validation_data=test, verbose=0,
                         callbacks=[StopOnNonFiniteLoss(),
-                                   Progress(log, where, number * steps, (recipe.epochs - number) * steps, started)])
+                                   Progress(log, where, (recipe.epochs - number) * steps, started)])
         seconds = time.monotonic() - started
         for key, values in fit.history.items():
             progress["history"].setdefault(key, []).extend(float(v) for v in values)
