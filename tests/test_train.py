@@ -217,6 +217,7 @@ def test_only_mnists_sevens_as_narrow_at_the_top_as_a_flagged_one_are_softened(m
 def test_each_epoch_mixes_mnist_phone_like_digits_real_handwriting_and_no_digits():
     from model.recipe.epochs import EpochSizes, epoch
     from model.recipe.pools import NO_DIGIT_LABEL, Pools
+    from model.recipe.recipe import Recipe
     from model.runtime.pipelines import SHRINKS
 
     labels = np.array([1] * 50 + [2] * 30 + [NO_DIGIT_LABEL] * 40 + [NO_DIGIT_LABEL] * 20)
@@ -229,19 +230,20 @@ def test_each_epoch_mixes_mnist_phone_like_digits_real_handwriting_and_no_digits
     pools = Pools(phone, centred, labels, handwritten)
     sizes = EpochSizes(mnist=10, digits=20, handwriting=12, not_digits=15, doodles=7)
     images, taken_targets = epoch(np.zeros((10, 28, 28), np.float32), np.zeros(10, np.int64), pools, sizes,
-                                  np.random.default_rng(0))
+                                  Recipe().shrink_shares, np.random.default_rng(0))
     taken = taken_targets.argmax(axis=1)
     assert images.shape == (10 + 20 + 12 + 15 + 7, 28, 28, 1)
     assert (taken == 0).sum() - 15 - 7 == 10  # MNIST's zeros, and the no-digits' even targets argmax to 0
     assert (taken == 1).sum() == 20 and (taken == 2).sum() == 12
     assert (images.reshape(len(images), -1)[:, 1:].max(axis=1) == 0.5).sum() == 7
     many, _ = epoch(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64), pools,
-                    EpochSizes(0, 100, 60, 80, 40), np.random.default_rng(1))
+                    EpochSizes(0, 100, 60, 80, 40), Recipe().shrink_shares, np.random.default_rng(1))
     corners = many[:, 0, 0, 0]
     assert set(np.unique(corners)) == {0.0, 0.5, *range(1, len(SHRINKS) + 1)}  # centred, and the phone's every shrink
     again, _ = epoch(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64), pools,
-                     EpochSizes(0, 100, 60, 80, 40), np.random.default_rng(1))
+                     EpochSizes(0, 100, 60, 80, 40), Recipe().shrink_shares, np.random.default_rng(1))
     assert np.array_equal(many, again)  # an epoch is its seed's
+    assert set(Recipe().shrink_shares) == set(SHRINKS) and abs(sum(Recipe().shrink_shares.values()) - 1) < 1e-9
 
 
 def test_a_doodle_file_with_a_digit_in_it_is_refused_naming_its_line(tmp_path, mnist_npz):

@@ -1,7 +1,7 @@
 """What one epoch of training is made of: every MNIST image (shifted a little),
 and drawings taken at random from the pools — phone-like digits, real digits,
 generated drawings that are no digit, real doodles — each through one pipeline,
-the phone's under a shrink drawn at random. An epoch depends only on its seed,
+the phone's under a shrink drawn at random (Recipe.shrink_shares). An epoch depends only on its seed,
 so a run resumed from a checkpoint sees the epochs an unbroken run sees."""
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ from model.runtime.pipelines import SHRINKS
 
 # Drawings that are honestly two digits: their targets split between them.
 SOFT_TARGETS = {synthesis.ONE_OR_SEVEN: {1: 0.6, 7: 0.4}, synthesis.SEVEN_OR_ONE: {7: 0.6, 1: 0.4}}
-# How often the phone pipeline's input is made by each shrink. Area averaging, the one the app assumes, most;
-# every other way Core Graphics may shrink often enough that the model reads digits under each (issue: a
-# phone that samples without a prefilter read one digit in five differently).
-SHRINK_SHARES = {"area": 0.4, "bilinear-antialiased": 0.2, "bilinear": 0.2, "nearest": 0.2}
 
 
 @dataclass(frozen=True)
@@ -55,13 +51,13 @@ def epoch_sizes(recipe: Recipe, mnist_count: int, pools: Pools) -> EpochSizes:
 
 
 def epoch(mnist_images: np.ndarray, mnist_labels: np.ndarray, pools: Pools, sizes: EpochSizes,
-          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+          shrink_shares: dict[str, float], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One epoch, shuffled: (N, 28, 28, 1) float32 inputs and (N, 10) targets."""
     entries = pool_entries(pools)
     chosen = np.concatenate([rng.choice(entries[kind], getattr(sizes, kind), replace=False)
                              for kind in ("digits", "handwriting", "not_digits", "doodles")])
     drawing, by_phone = chosen % max(len(pools), 1), chosen < len(pools)
-    shares = np.array([SHRINK_SHARES[name] for name in SHRINKS])
+    shares = np.array([shrink_shares[name] for name in SHRINKS])
     shrink = rng.choice(len(SHRINKS), size=len(chosen), p=shares / shares.sum())
     drawn = np.where(by_phone[:, None, None], pools.phone[drawing, shrink], pools.centred[drawing])
     images = np.concatenate([random_shift(mnist_images, rng), drawn])

@@ -4,10 +4,13 @@ checks of its options answer at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 NETWORK_NAMES = ("mnist_cnn", "vgg4")  # model.recipe.network.NETWORKS builds each
 DEFAULT_NETWORK = "vgg4"
+# How often the phone pipeline's input is made by each shrink (model.runtime.pipelines.SHRINKS). Core Graphics'
+# default interpolation is undocumented: the unfiltered shrinks, which lose the most, are seen the most.
+SHRINK_SHARES = {"area": 0.15, "bilinear-antialiased": 0.15, "bilinear": 0.35, "nearest": 0.35}
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Recipe:
     handwriting_ratio: float = 0.4  # of them per epoch, as a multiple of the MNIST images
     held_out_handwriting: str | None = None  # real digits by other writers, measured only (pendigits-test)
     doodles: str | None = None  # real doodles that are no digit (stroke file), e.g. quickdraw-train
-    doodle_ratio: float = 0.2  # of them per epoch (one placement each), as a multiple of the MNIST images
+    doodle_ratio: float = 0.35  # of them per epoch (one placement each), as a multiple of the MNIST images
+    shrink_shares: dict[str, float] = field(default_factory=lambda: dict(SHRINK_SHARES))
     min_accuracy: float = 0.5  # on the held-out MNIST test set, or nothing is saved
     start_from: str | None = None  # a trained .keras of the same network: fine-tune it instead of starting afresh

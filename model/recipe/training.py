@@ -172,7 +172,7 @@ def train_member(member: int, mnist_images: np.ndarray, mnist_labels: np.ndarray
         started = time.monotonic()
         reseed_dropout(model, [recipe.seed, member, number])
         # The epoch's mix from its own seed: the same whether the run was resumed or not.
-        images, epoch_targets = epoch(mnist_images, mnist_labels, pools, sizes,
+        images, epoch_targets = epoch(mnist_images, mnist_labels, pools, sizes, recipe.shrink_shares,
                                       np.random.default_rng([recipe.seed, member, number]))
         where = f"member {member + 1}, epoch {number + 1}/{recipe.epochs}"
         fit = model.fit(images, epoch_targets, batch_size=recipe.batch_size, epochs=number + 1, initial_epoch=number,
