@@ -46,6 +46,10 @@ def parse_args(argv=None):
                         help="number drawings (.jsonl or .jsonl.gz, from scripts/make_numbers.py or saved in the "
                              "number mode), read as the number mode reads them: numbers, digits and splits read "
                              "right, 'not sure' and 'not a digit' shares")
+    parser.add_argument("--images", nargs="+", metavar="IMAGE",
+                        help="pictures read as the app opens them: a screenshot of the phone app as its canvas "
+                             "alone, any other picture for its ink; a name that starts with one digit (7.png, "
+                             "7-iphone8.png) is that digit's picture and counts towards images_accuracy")
     add_pipeline_option(parser, both=True, default="both")
     add_shrink_option(parser, every=True, default=DEFAULT_SHRINK)
     parser.add_argument("--skip-blank", action="store_true",
@@ -57,16 +61,19 @@ def parse_args(argv=None):
                              "and the desktop's verdict), to hold against a phone's answers drawing by drawing")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args(argv)
-    if args.numbers and (args.mnist or args.strokes or args.compare_model or args.report):
-        parser.error("--numbers is measured alone: without --mnist, --strokes, --compare-model and --report")
-    if not args.mnist and not args.strokes and not args.numbers:
-        parser.error("give --mnist NPZ and/or --strokes FILE, or --numbers FILE")
-    if args.answers and not (args.strokes or args.numbers):
-        parser.error("--answers needs --strokes FILE or --numbers FILE")
+    for alone in ("numbers", "images"):
+        if getattr(args, alone) and (args.mnist or args.strokes or args.compare_model or args.report
+                                     or (args.numbers and args.images)):
+            parser.error(f"--{alone} is measured alone: without --mnist, --strokes, --numbers, --images, "
+                         "--compare-model and --report")
+    if not args.mnist and not args.strokes and not args.numbers and not args.images:
+        parser.error("give --mnist NPZ and/or --strokes FILE, or --numbers FILE, or --images IMAGE...")
+    if args.answers and not (args.strokes or args.numbers or args.images):
+        parser.error("--answers needs --strokes FILE, --numbers FILE or --images IMAGE...")
     if args.shrink == "all" and args.answers:
         parser.error("--answers holds one shrink's answers: give --shrink NAME, not all")
     for option, given in (("--strokes", args.strokes), ("--model", args.model), ("--mnist", args.mnist),
-                          ("--numbers", args.numbers)):
+                          ("--numbers", args.numbers), *(("--images", image) for image in args.images or ())):
         if args.answers and given and Path(given).resolve() == Path(args.answers).resolve():
             parser.error(f"--answers {args.answers}: is the {option} file itself; write the answers elsewhere")
     try:
@@ -88,9 +95,10 @@ def main(argv=None) -> int:
 
     def work() -> int:
         from desktop_app.render import render_strokes
-        from model.recipe.measure import measure, measure_numbers
+        from model.recipe.measure import measure, measure_images, measure_numbers
 
-        result = (measure_numbers if args.numbers else measure)(args, render_strokes)
+        result = (measure_images(args) if args.images else
+                  (measure_numbers if args.numbers else measure)(args, render_strokes))
         if args.json:
             print(json.dumps(result))
         return 0

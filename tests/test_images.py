@@ -220,3 +220,31 @@ def test_pictures_without_a_phone_canvas_are_read_for_their_ink(tmp_path):
     ImageDraw.Draw(framed).rectangle((50, 100, 550, 600), fill=10)
     framed.save(tmp_path / "square.png")
     assert read_image(tmp_path / "square.png")[1] == ""
+
+
+def test_evaluate_reads_phone_screenshots_as_their_canvas_and_reports_each_image(tmp_path, drawings):
+    import json
+
+    from desktop_app.render import render_strokes
+    from tests.conftest import run_script
+
+    images = []
+    for index, screen in enumerate(SCREENS):
+        drawing = drawings[131 * index + 7]
+        path = tmp_path / f"{drawing.label}-screen{index}.png"
+        phone_screenshot(render_strokes(drawing.on_phone_canvas()), *screen).save(path)
+        images.append(str(path))
+    seven(300, 0, 255).save(tmp_path / "seven on paper.png")  # no label in its name
+    answers = tmp_path / "answers.jsonl"
+    done = run_script("scripts/evaluate.py", "--images", *images, str(tmp_path / "seven on paper.png"),
+                      "--pipeline", "phone", "--answers", str(answers), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["images_count"] == 5 and result["images_labelled"] == 4 and result["phone_screenshots"] == 4
+    assert result["images_accuracy"]["phone"] >= 0.75
+    written = [json.loads(line) for line in answers.read_text().splitlines()]
+    assert [a["phone_screenshot"] for a in written] == [True] * 4 + [False]
+    assert written[-1]["label"] is None and written[-1]["phone"]["classLabel"] == "7"
+    (tmp_path / "3-broken.png").write_bytes(b"not a picture")
+    refused = run_script("scripts/evaluate.py", "--images", str(tmp_path / "3-broken.png"))
+    assert refused.returncode != 0 and "3-broken.png" in refused.stderr and "Traceback" not in refused.stderr

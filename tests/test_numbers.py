@@ -13,7 +13,7 @@ from model.recipe.number_drawings import build_numbers
 from model.runtime.engines import load_engine, predict_bitmaps
 from model.runtime.numbers import NUMBER_CANVAS, on_number_canvas, placed, read_number
 from model.runtime.strokes import CANVAS_SIZE, parse_drawing_text, parse_number_text
-from model.runtime.verdict import DIGIT, NOT_A_DIGIT
+from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 from tests.conftest import run_script, shared_file
 
 
@@ -101,6 +101,10 @@ def test_the_verdict_names_the_unsure_digit_and_the_mark_that_is_none():
     mark = Mark((0,), (0, 0, 1, 1))
     unsure = NumberReading([mark] * 4, [said((2, 0.9)), said((0, 0.95)), said((2, 0.5), (7, 0.45)), said((6, 0.9))])
     assert unsure.text == "2026" and unsure.verdict_text == "Not sure: 20?6 (2 or 7)"
+    likely = NumberReading([mark] * 4, [said((2, 0.8)), said((0, 0.8)), said((2, 0.8)), said((6, 0.8))])
+    assert likely.kind == UNSURE and likely.verdict_text == "Not sure: 2026 (each digit likely, all 4 together 41%)"
+    sure = NumberReading([mark] * 4, [said((2, 0.9)), said((0, 0.9)), said((2, 0.9)), said((6, 0.9))])
+    assert sure.kind == DIGIT and sure.verdict_text == "2026"  # 0.9 ** 4 = 0.66
     none = NumberReading([mark] * 3, [said((1, 0.9)), said((8, 0.2), (3, 0.1)), said((6, 0.9))])
     assert none.kind == NOT_A_DIGIT and none.verdict_text == "Not a number: mark 2 of 3 is no digit"
     assert NumberReading([], []).verdict_text == "Nothing drawn"

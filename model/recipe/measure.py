@@ -9,6 +9,7 @@ model, "agreement" is the share both give the same top class."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from argparse import Namespace
 from collections.abc import Callable
@@ -273,6 +274,44 @@ def read_number_file(path: str) -> list[tuple]:
         return drawing, counts, gaps if isinstance(gaps, list) else None
 
     return read_drawings(path, parse)
+
+
+def image_label(path: str) -> int | None:
+    """An image's label from its file name: one digit first, then no other ("7.png", "7-iphone8.png")."""
+    match = re.match(r"(\d)(?!\d)", Path(path).name)
+    return int(match.group(1)) if match else None
+
+
+def measure_images(args: Namespace, log: Callable[[str], None] = print) -> dict:
+    """evaluate.py --images: each picture read as the app opens it (a phone screenshot's canvas alone, any
+    other picture for its ink), through each pipeline; accuracy over those labelled by their file name."""
+    from model.runtime.engines import predict_bitmap
+    from model.runtime.images import read_image
+
+    engine = load_engine(args.engine, args.model, args.precision)
+    shrink = DEFAULT_SHRINK if args.shrink == "all" else args.shrink
+    result: dict = {"model": args.model, "engine": args.engine, "precision": args.precision, "shrink": shrink}
+    answers = []
+    for path in args.images:
+        canvas, note = read_image(path)
+        answer = {"image": path, "label": image_label(path), "phone_screenshot": bool(note)}
+        for pipeline in args.pipelines:
+            prediction = predict_bitmap(engine, canvas, pipeline, shrink)
+            answer[pipeline] = {"classLabel": str(prediction.digit), "verdict": prediction.verdict.kind,
+                                "probabilities": [round(float(v), 6) for v in prediction.probabilities]}
+        log(f"{path}: {'its phone canvas' if note else 'its ink'}, read " + ", ".join(
+            f"{answer[p]['classLabel']} ({answer[p]['verdict']}, {p})" for p in args.pipelines))
+        answers.append(answer)
+    labelled = [a for a in answers if a["label"] is not None]
+    result["images_count"], result["images_labelled"] = len(answers), len(labelled)
+    result["phone_screenshots"] = sum(a["phone_screenshot"] for a in answers)
+    if labelled:
+        result["images_accuracy"] = {p: round(sum(a[p]["classLabel"] == str(a["label"]) for a in labelled)
+                                              / len(labelled), 4) for p in args.pipelines}
+    if args.answers:
+        write_text_atomic(Path(args.answers), "".join(json.dumps(answer) + "\n" for answer in answers))
+        log(f"wrote {args.answers}: the answers for {len(answers):,} images")
+    return result
 
 
 def measure_numbers(args: Namespace, render: Callable, log: Callable[[str], None] = print) -> dict:
