@@ -141,3 +141,32 @@ def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp
     assert len(lines) == 12 and all(len(line["phone"]["number"]) == len(line["phone"]["marks"]) for line in lines)
     digits = run_script("scripts/evaluate.py", "--numbers", str(strokes_file), "--json")
     assert digits.returncode == 2 and "'label' is the digit" in digits.stderr and str(strokes_file) in digits.stderr
+
+
+def test_a_digit_is_split_along_the_order_its_strokes_were_drawn_or_across_whichever_reads_better():
+    """Overlapping digits can interleave their strokes across the canvas (a 4's upright beyond a 1 tucked
+    into it); a bar added after the next digit interleaves them in time. Each is one digit."""
+    from model.runtime.engines import Prediction
+    from model.runtime.verdict import judge
+
+    def stroke(left: float, right: float, points: int) -> list:
+        return [(left + (right - left) * i / (points - 1), 100.0 + 150.0 * (i % 2)) for i in range(points)]
+
+    def reader(digits_by_points: dict):
+        """Sure of exactly the groups given (known by their strokes' point counts), unsure of any other."""
+        def read(digits):
+            made = []
+            for digit in digits:
+                p = np.full(10, 0.02)
+                p[digits_by_points.get(tuple(sorted(len(s) for s in digit)), 0)] = 0.9 \
+                    if tuple(sorted(len(s) for s in digit)) in digits_by_points else 0.1
+                made.append(Prediction(np.zeros((28, 28)), p / p.sum(), judge(p / p.sum(), 0.3)))
+            return made
+        return read
+
+    four_and_one = [stroke(50, 150, 3), stroke(172, 182, 4), stroke(152, 166, 5)]  # the 1 drawn last, inside
+    reading = read_number(four_and_one, reader({(3, 4): 4, (5,): 1}))
+    assert [m.strokes for m in reading.marks] == [(0, 1), (2,)] and reading.text == "41"
+    seven_barred_late = [stroke(50, 150, 3), stroke(200, 210, 4), stroke(70, 140, 5)]  # the bar after the 1
+    reading = read_number(seven_barred_late, reader({(3, 5): 7, (4,): 1}))
+    assert [m.strokes for m in reading.marks] == [(0, 2), (1,)] and reading.text == "71"

@@ -1,10 +1,10 @@
 """Numbers: several digits written on a wide canvas, split into digits and each
 read as the phone reads one digit.
 
-Splitting over-segments and lets the recogniser choose: the strokes, in order
-across the canvas, are the smallest pieces; every run of neighbouring strokes
-that could be one digit (strokes that overlap or nearly touch across) is a
-candidate; each candidate is placed on the phone's 375x375 canvas as a person
+Splitting over-segments and lets the recogniser choose: the strokes are the
+smallest pieces; every run of strokes neighbouring across the canvas, or drawn
+one after another, that could be one digit (strokes that overlap or nearly
+touch across) is a candidate; each candidate is placed on the phone's 375x375 canvas as a person
 draws one digit there (the writer's size kept, centred) and read through the
 chosen pipeline and model; dynamic programming picks the split whose digits
 the model reads most surely, with a prior against splits a person would not
@@ -132,22 +132,28 @@ def union(boxes: Sequence[Box]) -> Box:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def candidates(boxes: Sequence[Box]) -> tuple[list[int], list[tuple[int, int]], float]:
-    """From each stroke's ink box: the strokes in order across, the runs (start, end) of that order that may
-    be one digit, and the number's height (for the prior)."""
-    order = sorted(range(len(boxes)), key=lambda i: ((boxes[i][0] + boxes[i][2]) / 2, i))
-    height = max(max(b[3] for b in boxes) - min(b[1] for b in boxes), 2 * BRUSH_REACH) if boxes else 1.0
-    runs = []
+def runs(order: Sequence[int], boxes: Sequence[Box], height: float) -> list[tuple[int, int]]:
+    """The runs (start, end) of `order` that may be one digit: at most MOST_STROKES strokes, each one's ink
+    overlapping the others' across or coming within NEAR of the number's height."""
+    found = []
     for start in range(len(order)):
-        right = boxes[order[start]][2]
+        left, right = boxes[order[start]][0], boxes[order[start]][2]
         for end in range(start + 1, min(start + MOST_STROKES, len(order)) + 1):
             if end > start + 1:
                 added = boxes[order[end - 1]]
-                if added[0] - right > NEAR * height:
+                if added[0] - right > NEAR * height or left - added[2] > NEAR * height:
                     break
-                right = max(right, added[2])
-            runs.append((start, end))
-    return order, runs, height
+                left, right = min(left, added[0]), max(right, added[2])
+            found.append((start, end))
+    return found
+
+
+def orders(boxes: Sequence[Box]) -> list[list[int]]:
+    """The orders a number's strokes are split along: across the canvas, and as they were drawn (a digit's
+    strokes follow one another in time even where its ink reaches under its neighbour's)."""
+    across = sorted(range(len(boxes)), key=lambda i: ((boxes[i][0] + boxes[i][2]) / 2, i))
+    drawn = list(range(len(boxes)))
+    return [across] if across == drawn else [across, drawn]
 
 
 def prior(boxes: Sequence[Box], height: float) -> float:
@@ -165,35 +171,38 @@ def prior(boxes: Sequence[Box], height: float) -> float:
 
 
 def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], list]) -> NumberReading:
-    """Split `strokes` (on the number's canvas) into digits and read each. `read(digits)` reads digits
-    already placed on the phone's canvas and returns a Prediction for each, in one call."""
+    """Split `strokes` (on the number's canvas, in the order drawn) into digits and read each.
+    `read(digits)` reads digits already placed on the phone's canvas and returns a Prediction for each, in
+    one call."""
     strokes = [list(stroke) for stroke in strokes if stroke]
     if not strokes:
         return NumberReading([], [])
     boxes = [ink_box([stroke]) for stroke in strokes]
-    order, runs, height = candidates(boxes)
-    members = [[order[i] for i in range(start, end)] for start, end in runs]
-    predictions = read([placed([strokes[i] for i in group]) for group in members])
-    costs = [-math.log(max(float(p.probabilities.max()), FLOOR)) + prior([boxes[i] for i in group], height)
-             for p, group in zip(predictions, members, strict=True)]
-    # best[end]: the least cost of reading the first `end` strokes across; back[end]: its last run
-    best = [0.0] + [math.inf] * len(order)
-    back: list[int | None] = [None] * (len(order) + 1)
-    by_end: dict[int, list[int]] = {}
-    for index, (_, end) in enumerate(runs):
-        by_end.setdefault(end, []).append(index)
-    for end in range(1, len(order) + 1):
-        for index in by_end.get(end, []):
-            start = runs[index][0]
-            total = best[start] + costs[index]
-            if total < best[end]:
-                best[end], back[end] = total, index
+    height = max(max(b[3] for b in boxes) - min(b[1] for b in boxes), 2 * BRUSH_REACH)
+    splits = [(order, runs(order, boxes, height)) for order in orders(boxes)]
+    groups = list(dict.fromkeys(tuple(sorted(order[start:end])) for order, found in splits
+                                for start, end in found))
+    predictions = dict(zip(groups, read([placed([strokes[i] for i in group]) for group in groups]), strict=True))
+    costs = {group: -math.log(max(float(p.probabilities.max()), FLOOR)) + prior([boxes[i] for i in group], height)
+             for group, p in predictions.items()}
+    _, chosen = min((best_split(order, found, costs) for order, found in splits), key=lambda split: split[0])
+    marks = sorted((Mark(group, union([boxes[i] for i in group])) for group in chosen),
+                   key=lambda mark: (mark.box[0] + mark.box[2], mark.strokes))
+    return NumberReading(marks, [predictions[mark.strokes] for mark in marks])
+
+
+def best_split(order: Sequence[int], found: Sequence[tuple[int, int]], costs: dict[tuple[int, ...], float]
+               ) -> tuple[float, list[tuple[int, ...]]]:
+    """The split of `order` into runs of `found` that costs least (dynamic programming), and its cost."""
+    best = [0.0] + [math.inf] * len(order)  # best[end]: the least cost of the first `end` strokes of the order
+    back: list[tuple[int, int] | None] = [None] * (len(order) + 1)  # its last run
+    for start, end in sorted(found, key=lambda run: run[1]):
+        total = best[start] + costs[tuple(sorted(order[start:end]))]
+        if total < best[end]:
+            best[end], back[end] = total, (start, end)
     chosen, end = [], len(order)
     while end > 0:
-        index = back[end]
-        chosen.append(index)
-        end = runs[index][0]
-    chosen.reverse()
-    marks = [Mark(tuple(sorted(members[index])), union([boxes[i] for i in members[index]])) for index in chosen]
-    return NumberReading(marks, [predictions[index] for index in chosen])
-
+        start, _ = back[end]
+        chosen.append(tuple(sorted(order[start:end])))
+        end = start
+    return best[-1], chosen[::-1]
