@@ -182,9 +182,22 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     splits = [(order, runs(order, boxes, height)) for order in orders(boxes)]
     groups = list(dict.fromkeys(tuple(sorted(order[start:end])) for order, found in splits
                                 for start, end in found))
-    predictions = dict(zip(groups, read([placed([strokes[i] for i in group]) for group in groups]), strict=True))
-    costs = {group: -math.log(max(float(p.probabilities.max()), FLOOR)) + prior([boxes[i] for i in group], height)
-             for group, p in predictions.items()}
+    priors = {group: prior([boxes[i] for i in group], height) for group in groups}
+    predictions: dict[tuple[int, ...], object] = {}
+
+    def read_groups(chosen: list[tuple[int, ...]]) -> None:
+        predictions.update(zip(chosen, read([placed([strokes[i] for i in group]) for group in chosen]),
+                               strict=True))
+
+    def cost(group: tuple[int, ...]) -> float:
+        return -math.log(max(float(predictions[group].probabilities.max()), FLOOR)) + priors[group]
+
+    # Each stroke alone first: a group whose prior alone costs more than its strokes read one by one can
+    # never be chosen over them, so it is not read.
+    read_groups([group for group in groups if len(group) == 1])
+    read_groups([group for group in groups if len(group) > 1
+                 and priors[group] < sum(cost((index,)) for index in group)])
+    costs = {group: cost(group) if group in predictions else math.inf for group in groups}
     _, chosen = min((best_split(order, found, costs) for order, found in splits), key=lambda split: split[0])
     marks = sorted((Mark(group, union([boxes[i] for i in group])) for group in chosen),
                    key=lambda mark: (mark.box[0] + mark.box[2], mark.strokes))
