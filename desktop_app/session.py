@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop_app.document import CONTENT, DRAWING, Document
 from desktop_app.shown_models import SANITY_DIGITS, SANITY_LINE, Load, ShownModels
-from model.runtime.engines import DEFAULT_ENGINE, Prediction, predict_bitmap, predict_input
+from model.runtime.engines import DEFAULT_ENGINE, Prediction, digits_by_shrink, predict_bitmap, predict_input
 from model.runtime.pipelines import DEFAULT_SHRINK, PIPELINES, SHRINK_TITLES, SHRINKS, NothingDrawn, to_model_input
 from model.runtime.strokes import Point
 from model.runtime.verdict import NOT_A_DIGIT, UNSURE
@@ -70,6 +70,7 @@ class Session(Observed):
         self.document = Document(self._document_changed)
         self.models = ShownModels(self._models_changed, engine, model_paths, load)
         self.predictions: list[Prediction | None] = []
+        self.digits_by_shrink: dict[str, int] = {}  # the chosen model's answer under each phone shrink
         self.model_input: np.ndarray | None = None
         self.label = TEXT_START
 
@@ -118,18 +119,23 @@ class Session(Observed):
         chosen = slots[0]
         if not live:
             self.document.sample_shown = False
+        self.digits_by_shrink = {}
         if self.document.is_empty():
             self._show([], None)
             self._set_label(TEXT_BLANK if not live else TEXT_START)
             return self.predictions
+        bitmap = self.bitmap()
         try:
-            model_input = to_model_input(self.bitmap(), self.pipeline, self.shrink)
+            model_input = to_model_input(bitmap, self.pipeline, self.shrink)
         except NothingDrawn:
             self._show([], None)
             self._set_label(TEXT_BLANK)
             return self.predictions
         predictions = [predict_input(slot.model, model_input, self.pipeline) if slot.state == "ready" else None
                        for slot in slots]
+        # Core Graphics' shrink is undocumented: where the phone's answer hangs on it, the user is told.
+        self.digits_by_shrink = digits_by_shrink(chosen.model, bitmap) \
+            if self.pipeline == "phone" and chosen.state == "ready" else {}
         self._show(predictions, model_input)
         if chosen.state != "ready":
             if not live or self.label not in (TEXT_SAMPLE, TEXT_START):
@@ -173,6 +179,7 @@ class Session(Observed):
         `predictions` made elsewhere (a digit of the number mode, whose own
         label is not a digit's: `labelled` False)."""
         lines = []
+        own = predictions is None  # this screen's drawing, not a digit of the number mode
         slots = self.models.shown_slots()
         titles = self.models.shown_titles()
         # Until the next prediction, the last one's list may be of another set of models.
@@ -194,6 +201,10 @@ class Session(Observed):
                                   "that it takes white ink on black, as the phone app hands it", True))
         if self.pipeline == "phone" and self.shrink != DEFAULT_SHRINK:
             lines.append((f"Phone shrink: {SHRINK_TITLES[self.shrink].lower()}, not the area averaging assumed", False))
+        if own and len(set(self.digits_by_shrink.values())) > 1:
+            lines.append(("The phone's answer depends on how it shrinks the canvas: " + ", ".join(
+                f"{SHRINK_TITLES[shrink].lower()} {digit}" for shrink, digit in self.digits_by_shrink.items())
+                + " (View ▸ Phone Shrink)", True))
         if self.models.personal_error:
             lines.append(("Your personal model could not be read, so the base model answers: Personalise makes it "
                           f"again from your personal set ({self.models.personal_error})", True))

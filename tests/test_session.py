@@ -188,3 +188,26 @@ def test_a_drawing_labelled_in_its_file_says_whether_the_model_reads_it_so(sessi
         session.status_lines()
     draw(session, [(10.0, 10.0), (20.0, 20.0)])  # drawn on: no longer the file's drawing
     assert not any(text.startswith("Labelled") for text, _ in session.status_lines())
+
+
+def test_where_the_phones_answer_hangs_on_its_shrink_the_status_says_so(session, drawings):
+    from model.runtime.pipelines import SHRINKS
+
+    model = session.models.slot("coreml").model
+    told = 0
+    for drawing in drawings[:400]:
+        bitmap = render_canvas(drawing.on_phone_canvas())
+        each = {shrink: predict_bitmap(model, bitmap, "phone", shrink).digit for shrink in SHRINKS}
+        session.document.set_drawing(drawing.on_phone_canvas(), name="sample")
+        session.predict(live=False)
+        lines = [text for text, problem in session.status_lines() if text.startswith("The phone's answer depends")]
+        if len(set(each.values())) > 1:
+            assert lines == ["The phone's answer depends on how it shrinks the canvas: area averaging "
+                             f"{each['area']}, bilinear, antialiased {each['bilinear-antialiased']}, bilinear, no "
+                             f"prefilter {each['bilinear']}, nearest pixel {each['nearest']} (View ▸ Phone Shrink)"]
+            told += 1
+        else:
+            assert lines == []
+    assert told >= 1  # the shipped model answers otherwise under an unfiltered shrink for some real digits
+    session.choose_pipeline("centred")  # the phone's shrink plays no part
+    assert not any(text.startswith("The phone's answer depends") for text, _ in session.status_lines())

@@ -17,7 +17,7 @@ import numpy as np
 
 from model.errors import ModelFileError
 from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
-from model.runtime.pipelines import DEFAULT_SHRINK, to_model_input
+from model.runtime.pipelines import DEFAULT_SHRINK, SHRINKS, to_model_input
 from model.runtime.verdict import Verdict, judge
 
 
@@ -173,6 +173,13 @@ def predict_bitmaps(engine: Engine, bitmaps: list[np.ndarray], pipeline: str, sh
     probabilities = np.asarray(engine.probabilities(inputs)).reshape(len(bitmaps), -1)
     threshold = not_a_digit_below(engine, pipeline)
     return [Prediction(x, p, judge(p, threshold)) for x, p in zip(inputs, probabilities, strict=True)]
+
+
+def digits_by_shrink(engine: Engine, bitmap: np.ndarray) -> dict[str, int]:
+    """The phone's answer (the top class) for a canvas under each way it may be shrunk, in one call."""
+    inputs = np.stack([to_model_input(bitmap, "phone", shrink) for shrink in SHRINKS])
+    probabilities = np.asarray(engine.probabilities(inputs)).reshape(len(SHRINKS), -1)
+    return {shrink: int(row.argmax()) for shrink, row in zip(SHRINKS, probabilities, strict=True)}
 
 
 def predict_bitmap(engine: Engine, bitmap: np.ndarray, pipeline: str, shrink: str = DEFAULT_SHRINK) -> Prediction:
