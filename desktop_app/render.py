@@ -46,9 +46,11 @@ def paint_strokes(painter: QPainter, strokes: Sequence[Sequence[Point]], width: 
             painter.drawPath(stroke_path(stroke))
 
 
-def new_canvas_image(side: int = CANVAS_SIZE) -> QImage:
-    image = QImage(side, side, QImage.Format.Format_Grayscale8)
-    image.fill(0)
+def new_canvas_image(side: int = CANVAS_SIZE, gray: bool = True) -> QImage:
+    """A black square canvas. Not `gray`: 32-bit, each channel holding the gray, which Qt paints natively and
+    so about twice as fast as Grayscale8, with the same pixels (tests/test_render.py holds them equal)."""
+    image = QImage(side, side, QImage.Format.Format_Grayscale8 if gray else QImage.Format.Format_RGB32)
+    image.fill(QColor(0, 0, 0))
     return image
 
 
@@ -61,7 +63,7 @@ def paint_background(painter: QPainter, background: QImage | None) -> None:
 def render_image(strokes: Sequence[Sequence[Point]], background: QImage | None = None,
                  scale: float = 1.0, width: float = BRUSH_WIDTH) -> QImage:
     """The canvas as a square grayscale image of CANVAS_SIZE * scale pixels."""
-    image = new_canvas_image(round(CANVAS_SIZE * scale))
+    image = new_canvas_image(round(CANVAS_SIZE * scale), gray=background is not None)
     painter = QPainter(image)
     painter.scale(scale, scale)
     paint_background(painter, background)
@@ -71,7 +73,10 @@ def render_image(strokes: Sequence[Sequence[Point]], background: QImage | None =
 
 
 def image_to_array(image: QImage) -> np.ndarray:
-    """A Grayscale8 QImage as a (height, width) uint8 array (a copy)."""
+    """A gray QImage as a (height, width) uint8 array (a copy)."""
+    if image.format() == QImage.Format.Format_RGB32:  # gray in every channel: take one
+        pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine())
+        return pixels[:, 1:4 * image.width():4].copy()
     gray = image if image.format() == QImage.Format.Format_Grayscale8 else image.convertToFormat(
         QImage.Format.Format_Grayscale8)
     buffer = np.frombuffer(gray.constBits(), dtype=np.uint8)

@@ -42,3 +42,23 @@ def test_strokes_draw_in_order_over_a_background():
     background[:, :100] = 80
     bitmap = render_strokes([[(50, 50), (50, 300)]], array_to_image(background))
     assert bitmap[200, 20] == 80 and bitmap[200, 50] == 255
+
+
+def test_the_fast_canvas_draws_the_very_pixels_of_a_grayscale_one(drawings):
+    """render_strokes paints on a 32-bit image (Qt's native format, about twice as fast); every pixel must be
+    the one Grayscale8 painting gives, so the pools drawn before and the app agree to the grey level."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from desktop_app.render import image_to_array, new_canvas_image, paint_strokes, render_strokes
+    from model.runtime.strokes import read_drawings
+    from tests.conftest import shared_file
+
+    letters = read_drawings(shared_file("unipen_letters_sample.jsonl.gz"))[:150]
+    dots = [[[(187.5, 187.5)], [(10.2, 300.7)], [(374.9, 0.0), (374.9, 0.0)]]]
+    for strokes in [d.on_phone_canvas() for d in (*drawings[:300], *letters)] + dots:
+        gray = new_canvas_image()
+        painter = QPainter(gray)
+        paint_strokes(painter, strokes)
+        painter.end()
+        assert gray.format() == QImage.Format.Format_Grayscale8
+        assert np.array_equal(render_strokes(strokes), image_to_array(gray))
