@@ -202,9 +202,8 @@ class Session(Observed):
         if self.pipeline == "phone" and self.shrink != DEFAULT_SHRINK:
             lines.append((f"Phone shrink: {SHRINK_TITLES[self.shrink].lower()}, not the area averaging assumed", False))
         if own and len(set(self.digits_by_shrink.values())) > 1:
-            lines.append(("The phone's answer depends on how it shrinks the canvas: " + ", ".join(
-                f"{SHRINK_TITLES[shrink].lower()} {digit}" for shrink, digit in self.digits_by_shrink.items())
-                + " (View ▸ Phone Shrink)", True))
+            lines.append(("The phone's answer hangs on its shrink: " + ", ".join(
+                f"{shrink} {digit}" for shrink, digit in self.digits_by_shrink.items()), True))
         if self.models.personal_error:
             lines.append(("Your personal model could not be read, so the base model answers: Personalise makes it "
                           f"again from your personal set ({self.models.personal_error})", True))
