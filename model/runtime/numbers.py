@@ -35,10 +35,10 @@ WIDEST = 1.2
 GAP_COST = 8.0  # per unit of gap / height inside a digit
 FLOOR = 1e-6  # the least probability a reading is counted with
 # A number is read surely only if its digits' top probabilities multiply to this: the chance, were the model
-# calibrated, that every digit is right. Chosen by a rule written before measuring, on numbers of pendigits'
-# test writers with Quick, Draw! doodles and held-out stroke-font letters among them: of the rules tried, it let
-# the fewest such numbers through as sure while costing real numbers no more than 5 points (docs/history.md).
-NUMBER_SURE = 0.5
+# calibrated, that every digit is right. Chosen by rules written before measuring, on numbers of pendigits'
+# test writers with Quick, Draw! doodles and held-out stroke-font letters among them: the strictest that costs
+# real numbers read right and sure no more than 5 points (docs/history.md).
+NUMBER_SURE = 0.7
 
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
