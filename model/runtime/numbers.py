@@ -4,13 +4,13 @@ read as the phone reads one digit.
 Splitting over-segments and lets the recogniser choose: the strokes are the
 smallest pieces; every run of strokes neighbouring across the canvas, or drawn
 one after another, that could be one digit (strokes that overlap or nearly
-touch across) is a candidate; each candidate is placed on the phone's 375x375 canvas as a person
-draws one digit there (the writer's size kept, centred) and read through the
-chosen pipeline and model; dynamic programming picks the split whose digits
-the model reads most surely, with a prior against splits a person would not
-make (a digit much wider than tall, a gap inside a digit). So a 4 or a 5 drawn
-in two strokes, a flag, a bar through a zero are one digit, and digits that
-touch or overlap a little are still two.
+touch across) is a candidate; each candidate is placed on the phone's 375x375
+canvas as a person draws one digit there (the writer's size kept, centred) and
+read through the chosen pipeline and model; dynamic programming picks the split
+whose digits the model reads most surely, with a prior against splits a person
+would not make (a digit much wider than tall, a gap inside a digit). So a 4 or
+a 5 drawn in two strokes, a flag, a bar through a zero are one digit, and
+digits that touch or overlap a little are still two.
 """
 
 from __future__ import annotations
