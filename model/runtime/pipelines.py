@@ -105,22 +105,24 @@ def _shrink_matrix(src_len: int, shrink: str = DEFAULT_SHRINK) -> np.ndarray:
     return matrix
 
 
-def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
+def _canvas_array(bitmap: np.ndarray) -> np.ndarray:
     array = np.asarray(bitmap)
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"a canvas bitmap is a 2-D grayscale array, got shape {array.shape}")
-    return array.astype(np.float32) / np.float32(255.0)
+    return array
+
+
+def _as_canvas(bitmap: np.ndarray) -> np.ndarray:
+    return _canvas_array(bitmap).astype(np.float32) / np.float32(255.0)
 
 
 def phone_pipeline(bitmap: np.ndarray, shrink: str = DEFAULT_SHRINK) -> np.ndarray:
     """What the phone does: the whole canvas shrunk to 28x28 (by area averaging, unless told another shrink)."""
-    array = np.asarray(bitmap)
-    if array.ndim != 2 or array.size == 0:
-        raise ValueError(f"a canvas bitmap is a 2-D grayscale array, got shape {array.shape}")
-    rows, cols = np.flatnonzero(array.any(axis=1)), np.flatnonzero(array.any(axis=0))
-    if not len(rows) or not (array[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] >= INK_THRESHOLD).any():
+    array = _canvas_array(bitmap)
+    if is_blank(array):
         raise NothingDrawn()
     # Only the inked part of the canvas adds to the sums: the same result, a fraction of the work.
+    rows, cols = np.flatnonzero(array.any(axis=1)), np.flatnonzero(array.any(axis=0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     ink = array[top:bottom, left:right].astype(np.float32) / np.float32(255.0)
     height, width = array.shape
@@ -130,12 +132,7 @@ def phone_pipeline(bitmap: np.ndarray, shrink: str = DEFAULT_SHRINK) -> np.ndarr
 
 def phone_shrinks(bitmap: np.ndarray) -> np.ndarray:
     """(len(SHRINKS), 28, 28): the phone pipeline under every shrink, for training and measuring."""
-    if is_blank(bitmap):
-        raise NothingDrawn()
-    canvas = _as_canvas(bitmap)
-    height, width = canvas.shape
-    return np.stack([np.clip(_shrink_matrix(height, s) @ canvas @ _shrink_matrix(width, s).T, 0.0, 1.0)
-                     for s in SHRINKS])
+    return np.stack([phone_pipeline(bitmap, shrink) for shrink in SHRINKS])
 
 
 def centred_pipeline(bitmap: np.ndarray) -> np.ndarray:
