@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import model  # noqa: F401  (process-wide settings, before numpy loads)
 from model.runtime.cli import check_input_files, check_split_files, run_interruptibly
@@ -36,10 +35,8 @@ def main(argv=None) -> int:
     outs = check_split_files(args.out, "pendigits", megabytes=10, parts=given)
 
     def work() -> int:
-        import tempfile
-
         from model.recipe.handwriting import fit_to_canvas, read_pendigits
-        from model.recipe.sources import split_rng, unix_compressed
+        from model.recipe.sources import split_rng
         from model.runtime.strokes import write_drawings
 
         for file, split in SPLITS.items():
@@ -47,12 +44,7 @@ def main(argv=None) -> int:
             if path is None:
                 continue
             rng = split_rng(args.seed, split)  # as scripts/build_model.py places them
-            with tempfile.TemporaryDirectory(prefix="pendigits-") as scratch:
-                if path.endswith(".Z"):
-                    text = Path(scratch) / Path(path).name.removesuffix(".Z")
-                    text.write_bytes(unix_compressed(Path(path).read_bytes(), path))
-                    path = str(text)
-                drawings = [fit_to_canvas(d, rng) for d in read_pendigits(path, split)]
+            drawings = [fit_to_canvas(d, rng) for d in read_pendigits(path, split)]
             out = outs[split]
             write_drawings(out, drawings)
             writers = len({d.writer for d in drawings})

@@ -45,18 +45,39 @@ HEIGHT_FRACTION = (0.45, 0.85)
 CENTRE_OFFSET = 0.12
 
 
-def _ascii_lines(path: Path, megabytes: float, what: str) -> list[str]:
+def _file_bytes(path: Path, megabytes: float, what: str) -> bytes:
     check_regular_file(path, megabytes, DataError, what)
     try:
-        return path.read_text(encoding="ascii").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
+        return path.read_bytes()
+    except OSError as error:
         raise DataError(f"{path}: cannot be read ({error})") from error
 
 
+def ascii_text_lines(data: bytes, where: str) -> list[str]:
+    try:
+        return data.decode("ascii").splitlines()
+    except UnicodeDecodeError as error:
+        raise DataError(f"{where}: cannot be read ({error})") from error
+
+
+def _ascii_lines(path: Path, megabytes: float, what: str) -> list[str]:
+    return ascii_text_lines(_file_bytes(path, megabytes, what), str(path))
+
+
 def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
-    """The digits of one `pendigits-orig.*` file, as written (tablet units, y up)."""
+    """The digits of one `pendigits-orig.*` file (or, named .Z, as UCI compressed it), as written (tablet
+    units, y up)."""
+    from model.recipe.sources import unix_compressed
+
     path = Path(path)
-    lines = _ascii_lines(path, 200, "a pendigits file")
+    data = _file_bytes(path, 200, "a pendigits file")
+    if path.suffix == ".Z":
+        data = unix_compressed(data, str(path))
+    return parse_pendigits(ascii_text_lines(data, str(path)), str(path), split)
+
+
+def parse_pendigits(lines: list[str], where: str, split: str) -> list[Drawing]:
+    """The digits of a pendigits file's lines; `where` names it in errors."""
     drawings: list[Drawing] = []
     label, writer, strokes, current = None, None, [], None
 
@@ -72,7 +93,7 @@ def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
             finish()
             quoted = line.rsplit('"', 2)
             if len(quoted) < 3 or not quoted[1].isdigit() or len(quoted[1]) != 1:
-                raise DataError(f"{path}:{number}: a .SEGMENT without a digit label")
+                raise DataError(f"{where}:{number}: a .SEGMENT without a digit label")
             label, writer, strokes, current = int(quoted[1]), None, [], None
         elif fields[0] == ".COMMENT" and len(fields) >= 3:
             writer = fields[2]
@@ -85,11 +106,11 @@ def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
             try:
                 x, y = float(fields[0]), float(fields[1])
             except (ValueError, IndexError):
-                raise DataError(f"{path}:{number}: expected 'x y', got {line.strip()!r}") from None
+                raise DataError(f"{where}:{number}: expected 'x y', got {line.strip()!r}") from None
             current.append((x, -y))  # the tablet's y grows upwards
     finish()
     if not drawings:
-        raise DataError(f"{path}: holds no digits in the UNIPEN format")
+        raise DataError(f"{where}: holds no digits in the UNIPEN format")
     return drawings
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,15 +95,14 @@ def split_rng(seed: int, split: str) -> np.random.Generator:
 
 def pendigits_splits(path: Path, seed: int, workers: int) -> dict[str, list]:
     """UCI's zip holds the trajectories as `pendigits-orig.tra.Z` (30 writers) and `.tes.Z` (14 others)."""
-    from model.recipe.handwriting import fit_to_canvas, read_pendigits
+    from model.recipe.handwriting import ascii_text_lines, fit_to_canvas, parse_pendigits
 
     splits = {}
-    with tempfile.TemporaryDirectory(prefix="pendigits-") as scratch:
-        for split, member in (("train", "pendigits-orig.tra.Z"), ("test", "pendigits-orig.tes.Z")):
-            text = Path(scratch) / member.removesuffix(".Z")
-            text.write_bytes(unix_compressed(read_zip_member(path, member), f"{path}:{member}"))
-            rng = split_rng(seed, split)
-            splits[split] = [fit_to_canvas(d, rng) for d in read_pendigits(text, split)]
+    for split, member in (("train", "pendigits-orig.tra.Z"), ("test", "pendigits-orig.tes.Z")):
+        where = f"{path}:{member}"
+        lines = ascii_text_lines(unix_compressed(read_zip_member(path, member), where), where)
+        rng = split_rng(seed, split)
+        splits[split] = [fit_to_canvas(d, rng) for d in parse_pendigits(lines, where, split)]
     return splits
 
 
