@@ -39,25 +39,14 @@ def main(argv=None) -> int:
     check_writable_file(Path(args.out), "--out", megabytes=50)
 
     def work() -> int:
-        import json
-
         import numpy as np
 
-        from model.atomic import atomic_path
         from model.recipe.number_drawings import build_numbers
-        from model.runtime.strokes import read_drawings
+        from model.runtime.strokes import read_drawings, write_records
 
         marks = read_drawings(args.marks) if args.marks else []
         numbers = build_numbers(read_drawings(args.strokes), args.count, np.random.default_rng(args.seed), marks)
-        text = "".join(json.dumps(number) + "\n" for number in numbers)
-        with atomic_path(Path(args.out)) as temporary:
-            if args.out.endswith(".gz"):
-                import gzip
-
-                with gzip.open(temporary, "wt", encoding="utf-8") as handle:
-                    handle.write(text)
-            else:
-                temporary.write_text(text, encoding="utf-8")
+        write_records(args.out, numbers)
         lengths = [len(n["digits"]) for n in numbers]
         print(f"wrote {len(numbers)} numbers of {min(lengths)} to {max(lengths)} marks to {args.out}")
         return 0

@@ -221,9 +221,13 @@ def read_drawing_file(path: str | os.PathLike, number: bool = False) -> Drawing:
 
 def write_drawings(path: str | os.PathLike, drawings: list[Drawing]) -> None:
     """Drawings as a .jsonl (or, by its suffix, .jsonl.gz) file, written atomically."""
-    from model.atomic import atomic_path
+    write_records(path, [drawing.to_json() for drawing in drawings])
+
+
+def write_records(path: str | os.PathLike, records: list[dict]) -> None:
+    """JSON objects a line each, as a .jsonl (or, by its suffix, .jsonl.gz) file, written atomically."""
+    from model.atomic import write_bytes_atomic
 
     path = Path(path)
-    text = ("\n".join(json.dumps(drawing.to_json()) for drawing in drawings) + "\n").encode("utf-8")
-    with atomic_path(path) as temporary:
-        temporary.write_bytes(gzip.compress(text) if path.suffix == ".gz" else text)
+    text = ("\n".join(json.dumps(record) for record in records) + "\n").encode("utf-8")
+    write_bytes_atomic(path, gzip.compress(text) if path.suffix == ".gz" else text)
