@@ -24,10 +24,15 @@ from model.recipe.evaluation import ReportSet, confusion_matrix, per_class_accur
 from model.runtime.cli import LEGACY_PIPELINE_NAMES
 from model.runtime.engines import load_engine, not_a_digit_below
 from model.runtime.pipelines import DEFAULT_SHRINK, SHRINKS, is_blank, to_model_input
-from model.runtime.strokes import OFF_CANVAS, parse_number_text, read_drawings
+from model.runtime.strokes import OFF_CANVAS, parse_drawing_record, read_drawings
 from model.runtime.verdict import judge, not_a_digit_mask
 
 CONFIDENT = 0.9
+
+
+def answer_of(digit: int, verdict: str, probabilities) -> dict:
+    """One reading as --answers writes it: the phone's classLabel, the desktop's verdict, the ten probabilities."""
+    return {"classLabel": str(digit), "verdict": verdict, "probabilities": [round(float(p), 6) for p in probabilities]}
 
 
 def render_drawings(drawings, pipelines, where: str, skip_blank: bool, render, shrinks=(DEFAULT_SHRINK,)):
@@ -105,8 +110,7 @@ def measure(args: Namespace, render: Callable, log: Callable[[str], None] = prin
             if args.answers:  # a verdict per drawing only when they are written
                 for answer, row in zip(per_drawing, probabilities, strict=True):
                     verdict = judge(row, not_a_digit_below(engine, pipeline))
-                    answer[pipeline] = {"classLabel": str(verdict.digit), "verdict": verdict.kind,
-                                        "probabilities": [round(float(p), 6) for p in row]}
+                    answer[pipeline] = answer_of(verdict.digit, verdict.kind, row)
                     if pipeline == "phone":
                         answer[pipeline]["shrink"] = shrinks[0]
             result["not_a_digit"][pipeline] = round(float(rejected.mean()), 4) if len(kept) else None
@@ -262,8 +266,7 @@ def personalise_writers(base: str, drawings, pipeline: str, render: Callable, mn
 def read_number_file(path: str) -> list[tuple]:
     """(drawing, stroke counts of its digits or None, gaps or None) for each number of a file."""
     def parse(text: str, where: str) -> tuple:
-        drawing = parse_number_text(text, where)
-        record = json.loads(text.removeprefix("\ufeff"))
+        drawing, record = parse_drawing_record(text, where, number=True)
         counts = record.get("digits")
         if counts is not None and (not isinstance(counts, list) or not all(isinstance(c, int) and c > 0
                                                                            for c in counts)
@@ -297,8 +300,7 @@ def measure_images(args: Namespace, log: Callable[[str], None] = print) -> dict:
         answer = {"image": path, "label": image_label(path), "phone_screenshot": bool(note)}
         for pipeline in args.pipelines:
             prediction = predict_bitmap(engine, canvas, pipeline, shrink)
-            answer[pipeline] = {"classLabel": str(prediction.digit), "verdict": prediction.verdict.kind,
-                                "probabilities": [round(float(v), 6) for v in prediction.probabilities]}
+            answer[pipeline] = answer_of(prediction.digit, prediction.verdict.kind, prediction.probabilities)
         log(f"{path}: {'its phone canvas' if note else 'its ink'}, read " + ", ".join(
             f"{answer[p]['classLabel']} ({answer[p]['verdict']}, {p})" for p in args.pipelines))
         answers.append(answer)
@@ -333,9 +335,8 @@ def measure_numbers(args: Namespace, render: Callable, log: Callable[[str], None
                 engine, [render(d) for d in digits], pipeline, shrink))
             tally.add(drawing, counts, gaps, reading)
             answer[pipeline] = {"number": reading.text, "verdict": reading.kind, "verdict_text": reading.verdict_text,
-                                "marks": [{"strokes": list(mark.strokes), "classLabel": str(p.digit),
-                                           "verdict": p.verdict.kind,
-                                           "probabilities": [round(float(v), 6) for v in p.probabilities]}
+                                "marks": [{"strokes": list(mark.strokes), **answer_of(p.digit, p.verdict.kind,
+                                                                                       p.probabilities)}
                                           for mark, p in zip(reading.marks, reading.predictions, strict=True)]}
         figures = tally.figures()
         for key, value in figures.items():

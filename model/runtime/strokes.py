@@ -153,6 +153,11 @@ def parse_number_text(text: str, where: str) -> Drawing:
 
 def parse_drawing_text(text: str, where: str, number: bool = False) -> Drawing:
     """One drawing from JSON text; `where` names its source in errors."""
+    return parse_drawing_record(text, where, number)[0]
+
+
+def parse_drawing_record(text: str, where: str, number: bool = False) -> tuple[Drawing, object]:
+    """One drawing from JSON text, and the JSON object it was read from (for fields of its own)."""
     text = text.removeprefix("\ufeff")  # Windows' Notepad starts UTF-8 with a byte order mark
     try:
         record = json.loads(text)
@@ -163,7 +168,7 @@ def parse_drawing_text(text: str, where: str, number: bool = False) -> Drawing:
     except ValueError:  # Python reads integers of up to sys.get_int_max_str_digits() digits
         raise DataError(f"{where}: not valid JSON (a number of more than {sys.get_int_max_str_digits():,} "
                         "digits)") from None
-    return parse_drawing(record, where, may_hold_booleans="true" in text or "false" in text, number=number)
+    return parse_drawing(record, where, may_hold_booleans="true" in text or "false" in text, number=number), record
 
 
 def _is_number(value: object) -> bool:
