@@ -64,11 +64,19 @@ def _ascii_lines(path: Path, megabytes: float, what: str) -> list[str]:
     return ascii_text_lines(_file_bytes(path, megabytes, what), str(path))
 
 
+def unix_compressed(data: bytes, where: str) -> bytes:
+    """A `.Z` file (Unix compress, LZW) decompressed."""
+    import unlzw3
+
+    try:
+        return unlzw3.unlzw(data)
+    except (ValueError, TypeError, IndexError) as error:
+        raise DataError(f"{where}: not a .Z file (Unix compress) ({error})") from None
+
+
 def read_pendigits(path: str | os.PathLike, split: str) -> list[Drawing]:
     """The digits of one `pendigits-orig.*` file (or, named .Z, as UCI compressed it), as written (tablet
     units, y up)."""
-    from model.recipe.sources import unix_compressed
-
     path = Path(path)
     data = _file_bytes(path, 200, "a pendigits file")
     if path.suffix == ".Z":

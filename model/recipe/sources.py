@@ -95,7 +95,7 @@ def split_rng(seed: int, split: str) -> np.random.Generator:
 
 def pendigits_splits(path: Path, seed: int, workers: int) -> dict[str, list]:
     """UCI's zip holds the trajectories as `pendigits-orig.tra.Z` (30 writers) and `.tes.Z` (14 others)."""
-    from model.recipe.handwriting import ascii_text_lines, fit_to_canvas, parse_pendigits
+    from model.recipe.handwriting import ascii_text_lines, fit_to_canvas, parse_pendigits, unix_compressed
 
     splits = {}
     for split, member in (("train", "pendigits-orig.tra.Z"), ("test", "pendigits-orig.tes.Z")):
@@ -114,16 +114,6 @@ def read_zip_member(path: Path, member: str) -> bytes:
         raise DataError(f"{path}: holds no {member}") from None
     except (OSError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: cannot be read as a zip archive ({error})") from None
-
-
-def unix_compressed(data: bytes, where: str) -> bytes:
-    """A `.Z` file (Unix compress, LZW) decompressed."""
-    import unlzw3
-
-    try:
-        return unlzw3.unlzw(data)
-    except (ValueError, TypeError, IndexError) as error:
-        raise DataError(f"{where}: not a .Z file (Unix compress) ({error})") from None
 
 
 def uji_splits(path: Path, seed: int, workers: int) -> dict[str, list]:
