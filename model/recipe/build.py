@@ -13,7 +13,7 @@ from pathlib import Path
 
 from model.atomic import write_text_atomic
 from model.recipe.recipe import Recipe
-from model.recipe.sources import SOURCES, check_source, convert
+from model.recipe.sources import SOURCE_BY_NAME, SOURCES, check_source, convert
 
 KERAS_NAME = "keras_mnist_cnn.keras"
 COREML_NAME = "keras_mnist_cnn.mlmodel"
@@ -53,13 +53,13 @@ def build(args: Namespace, command: str, render, log: Callable[[str], None] = pr
 
     downloads = check_sources(Path(args.sources), args.without)
     mnist = load_mnist(args.data)
-    converted = {name: convert(path, next(s for s in SOURCES if s.name == name), Path(args.converted), log,
-                               args.workers) for name, path in downloads.items()}
+    converted = {name: convert(path, SOURCE_BY_NAME[name], Path(args.converted), log, args.workers)
+                 for name, path in downloads.items()}
     recipe = shipped_recipe(converted, {key: getattr(args, key, None)
                                         for key in ("limit", "epochs", "synthetic_copies", "not_digits")})
     out = Path(args.out) / KERAS_NAME
     record = {"command": command, "commit": commit(),
-              "sources": {name: {"file": path.name, "sha256": next(s.sha256 for s in SOURCES if s.name == name)}
+              "sources": {name: {"file": path.name, "sha256": SOURCE_BY_NAME[name].sha256}
                           for name, path in downloads.items()},
               "left_out": list(args.without)}
     train(mnist, recipe, out, render, args.workers, Path(args.cache), log, record)

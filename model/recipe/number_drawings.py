@@ -43,14 +43,15 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
         pieces.insert(at[-1], mark)
     placed, counts, gaps, x = [], [], [], MARGIN
     for index, drawing in enumerate(pieces):
-        left, top, right, bottom = ink_extent(drawing.on_phone_canvas())
+        drawn = drawing.on_phone_canvas()
+        left, top, right, bottom = ink_extent(drawn)
         scale = height / max(bottom - top, 1.0)
         width = (right - left) * scale
         if index:
             gap = rng.uniform(*GAPS) * height
             gaps.append(round(gap / height, 3))
             x += gap + 2 * BRUSH_REACH  # the gap is between the inks, the brush included
-        for stroke in drawing.on_phone_canvas():
+        for stroke in drawn:
             placed.append([(x + (px - left) * scale, (py - bottom) * scale + slope * (x + (px - left) * scale))
                            for px, py in stroke])
         counts.append(len(drawing.strokes))

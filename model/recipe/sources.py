@@ -42,6 +42,7 @@ SOURCES = (
            "data CC BY 4.0 (Google), package MIT", "Quick, Draw! doodles, 345 categories", 345),
 )
 SOURCE_NAMES = tuple(source.name for source in SOURCES)
+SOURCE_BY_NAME = {source.name: source for source in SOURCES}
 SPLITS = ("train", "test")
 
 

@@ -4,9 +4,9 @@ the checks a model must pass before it is saved, and its measures
 (model.recipe.held_out).
 
 The same recipe, seed and machine give the same weights: every random choice
-is seeded, TensorFlow runs its deterministic ops, and each epoch's mix depends
-only on the seed and the epoch's number, so a run resumed from its checkpoint
-goes on as the unbroken run would.
+is seeded (TensorFlow's CPU kernels then give the same sums run after run), and
+each epoch's mix depends only on the seed and the epoch's number, so a run
+resumed from its checkpoint goes on as the unbroken run would.
 
 `render` (the app's one stroke renderer) is passed in, so this module never
 imports Qt.
