@@ -29,21 +29,16 @@ from desktop_app.number_mode import NumberScreen
 from desktop_app.number_session import NumberSession
 from desktop_app.personal_ui import PersonalActions
 from desktop_app.render import render_canvas, render_number
-from desktop_app.session import LABEL, MODELS, OPTIONS, PREDICTION, TEXT_PREDICTING, Session
+from desktop_app.session import LABEL, LIVE_INTERVAL_MS, MODELS, OPTIONS, PREDICTION, TEXT_PREDICTING, Session
 from desktop_app.teaching import Teaching
 from desktop_app.widgets import SAMPLES_DIR, ModelInputView, ProbabilityBars, build_layout
 from model.errors import DataError
 from model.runtime.engines import ENGINES
 from model.runtime.images import sample_to_canvas
 from model.runtime.personal import PERSONAL_SET_NAME
-from model.runtime.pipelines import (
-    DEFAULT_SHRINK,
-    PIPELINES,
-    SHRINKS,
-)
+from model.runtime.pipelines import DEFAULT_SHRINK, PIPELINES, SHRINKS
 
 APP_NAME = "DigitRecognizer"
-LIVE_INTERVAL_MS = 40  # at most one live prediction per this while the pen moves
 
 
 class MainWindow(QMainWindow):
@@ -55,16 +50,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings if settings is not None else QSettings()
         self.loader = ModelLoader(self, load_in_background)
-        # Unless told otherwise, start as the user left it.
-        remembered_engine = self.settings.value("engine", "coreml")
-        remembered_pipeline = self.settings.value("pipeline", "phone")
-        remembered_shrink = self.settings.value("shrink", DEFAULT_SHRINK)
-        self.session = Session(render_canvas,
-                               pipeline=pipeline or (remembered_pipeline if remembered_pipeline in PIPELINES
-                                                     else "phone"),
-                               engine=engine or (remembered_engine if remembered_engine in ENGINES else "coreml"),
+        self.session = Session(render_canvas, pipeline=pipeline or self._remembered("pipeline", PIPELINES, "phone"),
+                               engine=engine or self._remembered("engine", ENGINES, "coreml"),
                                model_paths=model_paths, load=self.loader.load,
-                               shrink=shrink or (remembered_shrink if remembered_shrink in SHRINKS else DEFAULT_SHRINK))
+                               shrink=shrink or self._remembered("shrink", SHRINKS, DEFAULT_SHRINK))
         self.numbers = NumberSession(self.session, render_number)
         self.number_mode = False
         self.files = FileActions(self, self.active, self.settings, self._tell, self._complain)
@@ -116,6 +105,11 @@ class MainWindow(QMainWindow):
         self.show_number_mode(self.settings.value("number", False) in (True, "true"))
 
     # --- construction
+    def _remembered(self, key: str, choices, default: str) -> str:
+        """Unless told otherwise, start as the user left it (a value no longer offered: the default)."""
+        value = self.settings.value(key, default)
+        return value if value in choices else default
+
     def _drawing_set_changed(self) -> None:
         many = self.files.drawing_set is not None and len(self.files.drawing_set.drawings) > 1
         for action in (self.next_drawing_action, self.previous_drawing_action, self.next_misread_action,

@@ -36,44 +36,44 @@ def build_actions(window) -> None:
     """The window's actions, wired to its slots and its session's."""
     standard = QKeySequence.StandardKey
     window.open_action = make_action(window, "&Open…", [standard.Open], window.files.open_dialog,
-                                   "Open a saved drawing (.json), a file of drawings (.jsonl) or any image")
+                                     "Open a saved drawing (.json), a file of drawings (.jsonl) or any image")
     window.next_drawing_action = make_action(window, "&Next Drawing", ["PgDown"], lambda: window.files.step(1),
-                                           "Show the next drawing of the file of drawings")
+                                             "Show the next drawing of the file of drawings")
     window.previous_drawing_action = make_action(window, "P&revious Drawing", ["PgUp"], lambda: window.files.step(-1),
-                                               "Show the drawing before this one in the file of drawings")
+                                                 "Show the drawing before this one in the file of drawings")
     window.next_misread_action = make_action(window, "Next &Misread", ["Shift+PgDown"],
-                                           lambda: window.files.find_misread(1),
-                                           "Show the next drawing of the file that the model reads otherwise "
-                                           "than its label")
+                                             lambda: window.files.find_misread(1),
+                                             "Show the next drawing of the file that the model reads otherwise "
+                                             "than its label")
     window.previous_misread_action = make_action(window, "Previous M&isread", ["Shift+PgUp"],
-                                               lambda: window.files.find_misread(-1),
-                                               "Show the drawing before this one that the model reads "
-                                               "otherwise than its label")
+                                                 lambda: window.files.find_misread(-1),
+                                                 "Show the drawing before this one that the model reads "
+                                                 "otherwise than its label")
     window.files.set_changed = window._drawing_set_changed
     window._drawing_set_changed()
     window.save_action = make_action(window, "&Save", [standard.Save], window.files.save,
-                                   "Save the drawing (PNG and JSON)")
+                                     "Save the drawing (PNG and JSON)")
     window.save_as_action = make_action(window, "Save &As…", [standard.SaveAs], window.files.save_dialog,
-                                      "Save the drawing under a new name")
+                                        "Save the drawing under a new name")
     window.screenshot_action = make_action(window, "&Export Screenshot…", [], window.files.screenshot_dialog,
-                                         "Save a picture of the whole window")
+                                           "Save a picture of the whole window")
     window.open_model_action = make_action(window, "Open &Model…", [], window.files.open_model_dialog,
-                                         "Run another .mlmodel or .keras file")
+                                           "Run another .mlmodel or .keras file")
     window.compare_model_action = make_action(window, "&Compare With Model…", [], window.files.compare_model_dialog,
-                                            "Show a second model's answers beside the chosen one")
+                                              "Show a second model's answers beside the chosen one")
     window.quit_action = make_action(window, "&Quit", [standard.Quit, "Ctrl+Q"], window.close, "Quit")
     window.undo_action = make_action(window, "&Undo", [standard.Undo], lambda: window.active().document.undo(),
-                                   "Undo the last change")
+                                     "Undo the last change")
     window.redo_action = make_action(window, "&Redo", [standard.Redo], lambda: window.active().document.redo(),
-                                   "Redo what was undone")
+                                     "Redo what was undone")
     window.clear_action = make_action(window, "&Clear", ["Ctrl+Backspace", "Delete"], window.clear,
-                                    "Empty the canvas (undoable)")
+                                      "Empty the canvas (undoable)")
     window.paste_action = make_action(window, "&Paste", [standard.Paste], window.files.paste,
-                                    "Paste an image, or a drawing's JSON or file path")
+                                      "Paste an image, or a drawing's JSON or file path")
     window.predict_action = make_action(window, "&Predict", ["Ctrl+Return", "Return"], window.predict,
-                                      "Predict the digit, as the phone's button does")
+                                        "Predict the digit, as the phone's button does")
     window.help_action = make_action(window, "&Pipelines and Engines", [standard.HelpContents], window.show_help,
-                                   "What the pipelines, engines and answers mean")
+                                     "What the pipelines, engines and answers mean")
     window.about_action = make_action(window, "&About", [], window.show_about, "Versions of the app and its parts")
     window.pipeline_actions = QActionGroup(window)
     for name in PIPELINES:
@@ -95,7 +95,7 @@ def build_actions(window) -> None:
         made.setData(kind.name)
         window.engine_actions.addAction(made)
     window.compare_action = make_action(window, "Compare Both &Engines", [], window.compare_box.setChecked,
-                                      "Run both engines and flag any disagreement", checkable=True)
+                                        "Run both engines and flag any disagreement", checkable=True)
     window.compare_box.toggled.connect(window.compare_action.setChecked)
     window.number_action = make_action(window, "&Number", ["Ctrl+Shift+N"], window.show_number_mode,
                                        "Write a number of several digits on a wide canvas; each digit is read as "
@@ -105,7 +105,6 @@ def build_actions(window) -> None:
         lambda on: window.session.models.set_precision("float16" if on else "float32"),
         "Round weights and every layer's output to float16, as a phone's Neural Engine and GPU do",
         checkable=True)
-
 
 
 def build_menus(window) -> QMenu:
@@ -185,4 +184,3 @@ def build_toolbar(window, title_text: str) -> QToolBar:
         predict_button.setStyleSheet("font-weight: 600;")
     window.addToolBar(bar)
     return bar
-

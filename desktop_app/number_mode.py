@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 from desktop_app.document import DRAWING
 from desktop_app.number_session import NumberSession
 from desktop_app.render import paint_strokes, render_number_image
-from desktop_app.session import PREDICTION
+from desktop_app.session import LIVE_INTERVAL_MS, PREDICTION
+from desktop_app.widgets import style_answers
 from model.runtime.numbers import NUMBER_CANVAS
 from model.runtime.strokes import Point
 from model.runtime.verdict import DIGIT, NOT_A_DIGIT
 
-LIVE_INTERVAL_MS = 40
 KIND_COLOURS = {DIGIT: QColor(52, 199, 89), NOT_A_DIGIT: QColor(255, 69, 58)}  # unsure: orange
 UNSURE_COLOUR = QColor(255, 159, 10)
 
@@ -133,17 +133,11 @@ class NumberScreen(QWidget):
         self.marks_row = QHBoxLayout()
         self.marks_row.addStretch(1)
         self.mark_buttons: list[QPushButton] = []
-        self.result_label = QLabel()
-        self.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.result_label.setToolTip("Each digit's top class, side by side: what the phone would answer digit by digit")
-        font = self.result_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        self.result_label.setFont(font)
-        self.verdict_label = QLabel()
-        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label.setWordWrap(True)
-        self.verdict_label.setToolTip("The desktop's verdict: the number, not sure (which digit and its two "
-                                      "answers), or which mark is no digit")
+        self.result_label, self.verdict_label = QLabel(), QLabel()
+        style_answers(self.result_label, "Each digit's top class, side by side: what the phone would answer digit "
+                                         "by digit",
+                      self.verdict_label, "The desktop's verdict: the number, not sure (which digit and its two "
+                                          "answers), or which mark is no digit")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.canvas)

@@ -126,7 +126,7 @@ class NumberSession(Observed):
     def status_lines(self) -> list[tuple[str, bool]]:
         """The models, their verdicts and agreement on the digit shown; then the other digits they disagree on,
         and the number's label."""
-        lines = self.digits.status_lines(self.predictions, labelled=False)
+        lines = self.digits.status_lines(self.predictions)
         shown = self.selected or 0
         if self.reading.marks:
             lines.append((f"Digit {shown + 1} of {len(self.reading.marks)} shown (click a digit to show another)",

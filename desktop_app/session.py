@@ -36,6 +36,7 @@ TEXT_NO_MODEL = "No model: see the message on the right"
 MODELS, PREDICTION, LABEL, OPTIONS = "models", "prediction", "label", "options"
 
 Render = Callable[[Sequence[Sequence[Point]], "np.ndarray | None"], np.ndarray]
+LIVE_INTERVAL_MS = 40  # at most one live reading per this while the pen moves (either canvas)
 Listener = Callable[[str], None]
 
 
@@ -172,12 +173,11 @@ class Session(Observed):
             return f"Not sure: {verdict.text} ({percent})"
         return f"{verdict.digit} ({percent})"
 
-    def status_lines(self, predictions: list[Prediction | None] | None = None,
-                     labelled: bool = True) -> list[tuple[str, bool]]:
+    def status_lines(self, predictions: list[Prediction | None] | None = None) -> list[tuple[str, bool]]:
         """(line, is_a_problem) for each shown model, with its verdict when
         comparing, then whether they agree: on this screen's drawing, or on
-        `predictions` made elsewhere (a digit of the number mode, whose own
-        label is not a digit's: `labelled` False)."""
+        `predictions` made elsewhere (a digit of the number mode, whose label
+        and shrinks are not this screen's)."""
         lines = []
         own = predictions is None  # this screen's drawing, not a digit of the number mode
         slots = self.models.shown_slots()
@@ -207,7 +207,7 @@ class Session(Observed):
         if self.models.personal_error:
             lines.append(("Your personal model could not be read, so the base model answers: Personalise makes it "
                           f"again from your personal set ({self.models.personal_error})", True))
-        label = self.document.content.label if labelled else None
+        label = self.document.content.label if own else None
         if label is not None and predictions and predictions[0] is not None:
             read = predictions[0].digit
             lines.append((f"Labelled {label} in its file" if read == label else

@@ -264,20 +264,26 @@ def fit_to_screen(window: QWidget) -> None:
         window.move(room.topLeft())
 
 
+def style_answers(result_label: QLabel, result_tip: str, verdict_label: QLabel, verdict_tip: str) -> None:
+    """The answers under a canvas: the phone's, large, and the desktop's verdict under it."""
+    result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    result_label.setToolTip(result_tip)
+    font = result_label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    result_label.setFont(font)
+    verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    verdict_label.setToolTip(verdict_tip)
+    verdict_label.setWordWrap(True)
+
+
 def build_layout(window) -> None:
     """The window's layout: the phone's screen (or the number mode's) and the side panel."""
     sample_row, window.sample_buttons = sample_buttons([(SAMPLES_DIR / file, name) for file, name in SAMPLES],
-                                                     lambda path: window.load_sample(path.name))
+                                                       lambda path: window.load_sample(path.name))
 
-    window.result_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    window.result_label.setToolTip("The phone's answer, word for word: its top class")
-    font = window.result_label.font()
-    font.setPointSizeF(font.pointSizeF() * 1.5)
-    window.result_label.setFont(font)
-    window.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    window.verdict_label.setToolTip("The desktop's verdict: the digit, not sure (two close answers), "
-                                  "or not a digit (below the model's threshold)")
-    window.verdict_label.setWordWrap(True)
+    style_answers(window.result_label, "The phone's answer, word for word: its top class",
+                  window.verdict_label, "The desktop's verdict: the digit, not sure (two close answers), "
+                                        "or not a digit (below the model's threshold)")
 
     phone = PhoneScreen(window.canvas, [sample_row, window.result_label, window.verdict_label])
 
@@ -289,7 +295,7 @@ def build_layout(window) -> None:
     window.engine_box.setToolTip("\n".join(f"{kind.title}: {kind.help}" for kind in ENGINES.values()))
     window.compare_box.setToolTip("Run both engines and flag any disagreement")
     window.bars.setToolTip("Each digit's probability; the top one highlighted. Click a digit to teach that "
-                         "this drawing is it (or press its key)")
+                           "this drawing is it (or press its key)")
     personalise = QToolButton()
     personalise.setDefaultAction(window.personal.personalise_action)
     window.status_label.setWordWrap(True)
@@ -297,9 +303,9 @@ def build_layout(window) -> None:
     window.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     window.status_label.setToolTip("The models shown and their state")
 
-    window.side_scroll = side_scroll = side_panel(window.bars, window.input_view, [("Input pipeline", window.pipeline_box),
-                             ("Engine", window.engine_box), ("", window.compare_box), ("", personalise)],
-                             window.status_label)
+    options = [("Input pipeline", window.pipeline_box), ("Engine", window.engine_box), ("", window.compare_box),
+               ("", personalise)]
+    window.side_scroll = side_scroll = side_panel(window.bars, window.input_view, options, window.status_label)
 
     window.screens = QStackedWidget()
     window.screens.addWidget(phone)
@@ -314,4 +320,3 @@ def build_layout(window) -> None:
     window.resize(840, 740)
     window.restoreGeometry(window.settings.value("window/geometry", b""))
     fit_to_screen(window)
-
