@@ -146,30 +146,49 @@ def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp
     assert digits.returncode == 2 and "'label' is the digit" in digits.stderr and str(strokes_file) in digits.stderr
 
 
-def test_a_digit_is_split_along_the_order_its_strokes_were_drawn_or_across_whichever_reads_better():
-    """Overlapping digits can interleave their strokes across the canvas (a 4's upright beyond a 1 tucked
-    into it); a bar added after the next digit interleaves them in time. Each is one digit."""
+def scripted(sure_of: dict):
+    """A reader sure (0.99) of exactly the groups given, known by their strokes' point counts, and less sure
+    (0.8) of those in `sure_of` mapped to a pair (digit, probability); unsure of any other."""
     from model.runtime.engines import Prediction
     from model.runtime.verdict import judge
 
+    def read(digits):
+        made = []
+        for digit in digits:
+            known = sure_of.get(tuple(sorted(len(s) for s in digit)))
+            answer, top = known if isinstance(known, tuple) else (known, 0.99) if known is not None else (0, 0.1)
+            p = np.full(10, (1 - top) / 9)
+            p[answer] = top
+            made.append(Prediction(np.zeros((28, 28)), p, judge(p, 0.3)))
+        return made
+    return read
+
+
+def test_a_short_mark_or_one_deep_within_its_neighbours_span_is_no_digit_of_its_own():
+    """Even where its pieces read more surely alone: a tick a quarter of the digits' height is too short to be
+    a digit, and a 4's stem standing in the middle of its loop's span is too deep in it; a 1 overlapping its
+    neighbour by 15 % of the height, as digits that touch do, stays a digit."""
+    seven_ticked = [[(50.0, 100.0), (170.0, 100.0), (100.0, 300.0)],
+                    [(195.0, 100.0), (198.0, 113.0), (202.0, 127.0), (205.0, 140.0)]]
+    reading = read_number(seven_ticked, scripted({(3,): 7, (4,): 1, (3, 4): (7, 0.8)}))
+    assert [m.strokes for m in reading.marks] == [(0, 1)] and reading.text == "7"
+    four = [[(100.0, 100.0), (60.0, 220.0), (180.0, 220.0), (175.0, 221.0)], [(130.0, 120.0), (130.0, 300.0)]]
+    reading = read_number(four, scripted({(4,): 6, (2,): 1, (2, 4): (4, 0.8)}))
+    assert [m.strokes for m in reading.marks] == [(0, 1)] and reading.text == "4"
+    seven_one = [[(50.0, 100.0), (170.0, 100.0), (100.0, 300.0)], [(150.0, 110.0), (150.0, 300.0)]]
+    reading = read_number(seven_one, scripted({(3,): 7, (2,): 1, (2, 3): (7, 0.8)}))
+    assert [m.strokes for m in reading.marks] == [(0,), (1,)] and reading.text == "71"
+
+
+def test_a_digit_is_split_along_the_order_its_strokes_were_drawn_or_across_whichever_reads_better():
+    """Overlapping digits can interleave their strokes across the canvas (a 4's upright beyond a 1 tucked
+    into it); a bar added after the next digit interleaves them in time. Each is one digit."""
     def stroke(left: float, right: float, points: int) -> list:
         return [(left + (right - left) * i / (points - 1), 100.0 + 150.0 * (i % 2)) for i in range(points)]
 
-    def reader(digits_by_points: dict):
-        """Sure of exactly the groups given (known by their strokes' point counts), unsure of any other."""
-        def read(digits):
-            made = []
-            for digit in digits:
-                p = np.full(10, 0.02)
-                p[digits_by_points.get(tuple(sorted(len(s) for s in digit)), 0)] = 0.9 \
-                    if tuple(sorted(len(s) for s in digit)) in digits_by_points else 0.1
-                made.append(Prediction(np.zeros((28, 28)), p / p.sum(), judge(p / p.sum(), 0.3)))
-            return made
-        return read
-
     four_and_one = [stroke(50, 150, 3), stroke(172, 182, 4), stroke(152, 166, 5)]  # the 1 drawn last, inside
-    reading = read_number(four_and_one, reader({(3, 4): 4, (5,): 1}))
+    reading = read_number(four_and_one, scripted({(3, 4): 4, (5,): 1}))
     assert [m.strokes for m in reading.marks] == [(0, 1), (2,)] and reading.text == "41"
     seven_barred_late = [stroke(50, 150, 3), stroke(200, 210, 4), stroke(70, 140, 5)]  # the bar after the 1
-    reading = read_number(seven_barred_late, reader({(3, 5): 7, (4,): 1}))
+    reading = read_number(seven_barred_late, scripted({(3, 5): 7, (4,): 1}))
     assert [m.strokes for m in reading.marks] == [(0, 2), (1,)] and reading.text == "71"

@@ -8,9 +8,10 @@ touch across) is a candidate; each candidate is placed on the phone's 375x375
 canvas as a person draws one digit there (the writer's size kept, centred) and
 read through the chosen pipeline and model; dynamic programming picks the split
 whose digits the model reads most surely, with a prior against splits a person
-would not make (a digit much wider than tall, a gap inside a digit). So a 4 or
-a 5 drawn in two strokes, a flag, a bar through a zero are one digit, and
-digits that touch or overlap a little are still two.
+would not make (a digit much wider than tall or much shorter than the others, a
+gap inside a digit, a mark deep within its neighbour's span). So a 4 or a 5
+drawn in two strokes, a flag, a bar through a zero are one digit, and digits
+that touch or overlap a little are still two.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -27,12 +29,20 @@ from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
 BRUSH_REACH = 5.0  # half the brush: a stroke's ink reaches this far past its points
 MOST_STROKES = 4  # in one digit
-NEAR = 0.1  # of the number's height: strokes whose inks overlap across, or come this close, may be one digit
-# The prior, in the same units as -log(probability): a digit is seldom wider than tall, and a gap
-# inside it is seldom wider than a pen's lift. Set from how digits are written, before any measurement.
-WIDE_COST = 6.0  # per unit of width / height past WIDEST
+NEAR = 0.1  # of the digit height: strokes whose inks overlap across, or come this close, may be one digit
+# The prior, in the same units as -log(probability), against splits a person would not make. Set from how
+# digits are written and from numbers of writers other than UNIPEN's (docs/history.md): a digit is seldom
+# wider than tall, a gap inside it seldom wider than a pen's lift, a digit seldom much shorter than the
+# number's others (a 5's flag, a dash), and neighbouring digits follow one another across the canvas, so a
+# mark whose middle lies deep within its neighbour's span is seldom a digit of its own (a bar through a
+# zero, a 4's stem).
+WIDE_COST = 6.0  # per unit of width / its own height past WIDEST
 WIDEST = 1.2
-GAP_COST = 8.0  # per unit of gap / height inside a digit
+GAP_COST = 8.0  # per unit of gap / digit height inside a digit
+SHORT_COST = 20.0  # per unit of height / digit height below SHORTEST
+SHORTEST = 0.5
+DEEP_COST = 30.0  # per unit of depth / digit height past DEEPEST
+DEEPEST = 0.2  # neighbours that touch or overlap a little lie less deep
 FLOOR = 1e-6  # the least probability a reading is counted with
 # A number is read surely only if its digits' top probabilities multiply to this: the chance, were the model
 # calibrated, that every digit is right. Chosen by rules written before measuring, on numbers of pendigits'
@@ -132,16 +142,16 @@ def union(boxes: Sequence[Box]) -> Box:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def runs(order: Sequence[int], boxes: Sequence[Box], height: float) -> list[tuple[int, int]]:
+def runs(order: Sequence[int], boxes: Sequence[Box], digit: float) -> list[tuple[int, int]]:
     """The runs (start, end) of `order` that may be one digit: at most MOST_STROKES strokes, each one's ink
-    overlapping the others' across or coming within NEAR of the number's height."""
+    overlapping the others' across or coming within NEAR of the digit height."""
     found = []
     for start in range(len(order)):
         left, right = boxes[order[start]][0], boxes[order[start]][2]
         for end in range(start + 1, min(start + MOST_STROKES, len(order)) + 1):
             if end > start + 1:
                 added = boxes[order[end - 1]]
-                if added[0] - right > NEAR * height or left - added[2] > NEAR * height:
+                if added[0] - right > NEAR * digit or left - added[2] > NEAR * digit:
                     break
                 left, right = min(left, added[0]), max(right, added[2])
             found.append((start, end))
@@ -156,18 +166,33 @@ def orders(boxes: Sequence[Box]) -> list[list[int]]:
     return [across] if across == drawn else [across, drawn]
 
 
-def prior(boxes: Sequence[Box], height: float) -> float:
-    """What a split costs before the model is asked, from its strokes' ink boxes: a digit wider than tall, or
-    with a gap inside it."""
+def digit_height(boxes: Sequence[Box]) -> float:
+    """How tall the number's digits are: the upper quartile of its strokes' ink heights (the number's own
+    height grows with a slanted baseline; a digit's bars and flags are shorter than the digit)."""
+    return max(float(np.percentile([box[3] - box[1] for box in boxes], 75)), 2 * BRUSH_REACH)
+
+
+def prior(boxes: Sequence[Box], digit: float) -> float:
+    """What a digit costs before the model is asked, from its strokes' ink boxes: wider than tall, with a gap
+    inside it, or much shorter than the number's digits."""
     left, top, right, bottom = union(boxes)
-    cost = WIDE_COST * max(0.0, (right - left) / max(bottom - top, height * 0.3) - WIDEST)
+    cost = WIDE_COST * max(0.0, (right - left) / max(bottom - top, digit * 0.3) - WIDEST)
+    cost += SHORT_COST * max(0.0, SHORTEST - (bottom - top) / digit)
     spans = sorted((box[0], box[2]) for box in boxes)
     reach = spans[0][1]
     for start, end in spans[1:]:
         if start > reach:
-            cost += GAP_COST * (start - reach) / height
+            cost += GAP_COST * (start - reach) / digit
         reach = max(reach, end)
     return cost
+
+
+def between(first: Box, second: Box, digit: float) -> float:
+    """What two neighbouring digits cost for overlapping across: nothing until the narrower one's middle lies
+    deeper than DEEPEST within the other's span."""
+    narrow, wide = sorted((first, second), key=lambda box: box[2] - box[0])
+    middle = (narrow[0] + narrow[2]) / 2
+    return DEEP_COST * max(0.0, min(middle - wide[0], wide[2] - middle) / digit - DEEPEST)
 
 
 def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], list]) -> NumberReading:
@@ -178,11 +203,11 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     if not strokes:
         return NumberReading([], [])
     boxes = [ink_box([stroke]) for stroke in strokes]
-    height = max(max(b[3] for b in boxes) - min(b[1] for b in boxes), 2 * BRUSH_REACH)
-    splits = [(order, runs(order, boxes, height)) for order in orders(boxes)]
+    digit = digit_height(boxes)
+    splits = [(order, runs(order, boxes, digit)) for order in orders(boxes)]
     groups = list(dict.fromkeys(tuple(sorted(order[start:end])) for order, found in splits
                                 for start, end in found))
-    priors = {group: prior([boxes[i] for i in group], height) for group in groups}
+    priors = {group: prior([boxes[i] for i in group], digit) for group in groups}
     predictions: dict[tuple[int, ...], object] = {}
 
     def read_groups(chosen: list[tuple[int, ...]]) -> None:
@@ -192,30 +217,46 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     def cost(group: tuple[int, ...]) -> float:
         return -math.log(max(float(predictions[group].probabilities.max()), FLOOR)) + priors[group]
 
-    # Each stroke alone first: a group whose prior alone costs more than its strokes read one by one can
-    # never be chosen over them, so it is not read.
+    def apart(group: tuple[int, ...]) -> float:
+        """What the group's strokes cost read one by one, side by side across the canvas."""
+        alone = sorted(group, key=lambda i: boxes[i][0] + boxes[i][2])
+        return sum(cost((i,)) for i in group) + sum(between(boxes[a], boxes[b], digit)
+                                                    for a, b in pairwise(alone))
+
+    # Each stroke alone first: a group whose prior alone costs more than its strokes read apart is not read.
     read_groups([group for group in groups if len(group) == 1])
-    read_groups([group for group in groups if len(group) > 1
-                 and priors[group] < sum(cost((index,)) for index in group)])
+    read_groups([group for group in groups if len(group) > 1 and priors[group] < apart(group)])
     costs = {group: cost(group) if group in predictions else math.inf for group in groups}
-    _, chosen = min((best_split(order, found, costs) for order, found in splits), key=lambda split: split[0])
+    group_boxes = {group: union([boxes[i] for i in group]) for group in groups}
+    _, chosen = min((best_split(order, found, costs, lambda a, b: between(group_boxes[a], group_boxes[b], digit))
+                     for order, found in splits), key=lambda split: split[0])
     marks = sorted((Mark(group, union([boxes[i] for i in group])) for group in chosen),
                    key=lambda mark: (mark.box[0] + mark.box[2], mark.strokes))
     return NumberReading(marks, [predictions[mark.strokes] for mark in marks])
 
 
-def best_split(order: Sequence[int], found: Sequence[tuple[int, int]], costs: dict[tuple[int, ...], float]
-               ) -> tuple[float, list[tuple[int, ...]]]:
-    """The split of `order` into runs of `found` that costs least (dynamic programming), and its cost."""
-    best = [0.0] + [math.inf] * len(order)  # best[end]: the least cost of the first `end` strokes of the order
-    back: list[tuple[int, int] | None] = [None] * (len(order) + 1)  # its last run
-    for start, end in sorted(found, key=lambda run: run[1]):
-        total = best[start] + costs[tuple(sorted(order[start:end]))]
-        if total < best[end]:
-            best[end], back[end] = total, (start, end)
-    chosen, end = [], len(order)
-    while end > 0:
-        start, _ = back[end]
-        chosen.append(tuple(sorted(order[start:end])))
-        end = start
-    return best[-1], chosen[::-1]
+def best_split(order: Sequence[int], found: Sequence[tuple[int, int]], costs: dict[tuple[int, ...], float],
+               pair: Callable[[tuple[int, ...], tuple[int, ...]], float]) -> tuple[float, list[tuple[int, ...]]]:
+    """The split of `order` into runs of `found` that costs least, each run's cost and each two neighbouring
+    runs' `pair` counted (dynamic programming over a split's last run), and its cost."""
+    def group(run: tuple[int, int]) -> tuple[int, ...]:
+        return tuple(sorted(order[run[0]:run[1]]))
+
+    ending: dict[int, list[tuple[int, int]]] = {}
+    best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}  # run: least cost of a split to it
+    for run in sorted(found, key=lambda run: run[1]):
+        start, end = run
+        if start == 0:
+            best[run] = (costs[group(run)], None)
+        elif ending.get(start):
+            reached = min((best[last][0] + pair(group(last), group(run)), last) for last in ending[start])
+            best[run] = (reached[0] + costs[group(run)], reached[1])
+        else:
+            continue
+        ending.setdefault(end, []).append(run)
+    last = min(ending[len(order)], key=lambda run: best[run][0])
+    total, chosen = best[last][0], []
+    while last is not None:
+        chosen.append(group(last))
+        last = best[last][1]
+    return total, chosen[::-1]
