@@ -112,15 +112,27 @@ class NumberCanvas(QWidget):
         font.setPixelSize(max(8, round(13 / scale)))
         painter.setFont(font)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for index, (mark, prediction) in enumerate(zip(self.numbers.reading.marks, self.numbers.reading.predictions,
-                                                       strict=True)):
+        reading = self.numbers.reading
+        baselines = reading_baselines([mark.box for mark in reading.marks], scale)
+        for index, (mark, prediction, baseline) in enumerate(zip(reading.marks, reading.predictions, baselines,
+                                                                 strict=True)):
             colour = KIND_COLOURS.get(prediction.verdict.kind, UNSURE_COLOUR)
             pen = QPen(colour, (3.0 if index == (self.numbers.selected or 0) else 1.5) / scale)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             left, top, right, bottom = mark.box
             painter.drawRect(QRectF(left, top, right - left, bottom - top))
-            painter.drawText(QPointF(left, max(top - 4 / scale, 14 / scale)), prediction.verdict.text)
+            painter.drawText(QPointF(left, baseline), prediction.verdict.text)
+
+
+def reading_baselines(boxes: list, scale: float) -> list[float]:
+    """Where the digits' readings sit: above their boxes, or all below them when a box reaches the canvas's
+    top (on the box's line a reading is hard to read) and every reading fits below."""
+    line = 14 / scale  # a reading's height, on the canvas
+    if all(top - 4 / scale >= line for _, top, _, _ in boxes) or \
+            any(bottom + line + 4 / scale > NUMBER_CANVAS[1] for _, _, _, bottom in boxes):
+        return [max(top - 4 / scale, line) for _, top, _, _ in boxes]
+    return [bottom + line + 2 / scale for _, _, _, bottom in boxes]
 
 
 class NumberScreen(QWidget):

@@ -615,6 +615,19 @@ def test_the_number_mode_reads_a_number_drawn_with_the_mouse_and_shows_a_digits_
     assert again.number_mode  # remembered
 
 
+def test_the_digits_readings_sit_above_their_boxes_or_all_below_when_a_box_reaches_the_canvas_top():
+    from desktop_app.number_mode import reading_baselines
+
+    scale = 0.3  # the wide canvas shown at 450 px
+    line = 14 / scale
+    room, high = (100.0, 120.0, 200.0, 300.0), (300.0, 5.0, 400.0, 200.0)
+    assert all(baseline < 120.0 for baseline in reading_baselines([room, room], scale))  # above each box
+    first, second = reading_baselines([room, high], scale)
+    assert first - line >= 300.0 and second - line >= 200.0  # one box at the top edge: all under, clear of lines
+    tall = (300.0, 5.0, 400.0, 370.0)
+    assert reading_baselines([room, tall], scale)[1] == pytest.approx(line)  # no room below: at the top
+
+
 def test_a_number_file_opened_on_the_digit_screen_is_refused_by_name_and_opens_in_the_number_mode(window, tmp_path):
     from model.runtime.numbers import NUMBER_CANVAS
 
