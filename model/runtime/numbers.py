@@ -205,8 +205,7 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     boxes = [ink_box([stroke]) for stroke in strokes]
     digit = digit_height(boxes)
     splits = [(order, runs(order, boxes, digit)) for order in orders(boxes)]
-    groups = list(dict.fromkeys(tuple(sorted(order[start:end])) for order, found in splits
-                                for start, end in found))
+    groups = list(dict.fromkeys(group_of(order, run) for order, found in splits for run in found))
     priors = {group: prior([boxes[i] for i in group], digit) for group in groups}
     predictions: dict[tuple[int, ...], object] = {}
 
@@ -230,7 +229,7 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     group_boxes = {group: union([boxes[i] for i in group]) for group in groups}
     _, chosen = min((best_split(order, found, costs, lambda a, b: between(group_boxes[a], group_boxes[b], digit))
                      for order, found in splits), key=lambda split: split[0])
-    marks = sorted((Mark(group, union([boxes[i] for i in group])) for group in chosen),
+    marks = sorted((Mark(group, group_boxes[group]) for group in chosen),
                    key=lambda mark: (mark.box[0] + mark.box[2], mark.strokes))
     return NumberReading(marks, [predictions[mark.strokes] for mark in marks])
 
@@ -239,24 +238,27 @@ def best_split(order: Sequence[int], found: Sequence[tuple[int, int]], costs: di
                pair: Callable[[tuple[int, ...], tuple[int, ...]], float]) -> tuple[float, list[tuple[int, ...]]]:
     """The split of `order` into runs of `found` that costs least, each run's cost and each two neighbouring
     runs' `pair` counted (dynamic programming over a split's last run), and its cost."""
-    def group(run: tuple[int, int]) -> tuple[int, ...]:
-        return tuple(sorted(order[run[0]:run[1]]))
-
+    group = {run: group_of(order, run) for run in found}
     ending: dict[int, list[tuple[int, int]]] = {}
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}  # run: least cost of a split to it
     for run in sorted(found, key=lambda run: run[1]):
         start, end = run
         if start == 0:
-            best[run] = (costs[group(run)], None)
+            best[run] = (costs[group[run]], None)
         elif ending.get(start):
-            reached = min((best[last][0] + pair(group(last), group(run)), last) for last in ending[start])
-            best[run] = (reached[0] + costs[group(run)], reached[1])
+            reached = min((best[last][0] + pair(group[last], group[run]), last) for last in ending[start])
+            best[run] = (reached[0] + costs[group[run]], reached[1])
         else:
             continue
         ending.setdefault(end, []).append(run)
     last = min(ending[len(order)], key=lambda run: best[run][0])
     total, chosen = best[last][0], []
     while last is not None:
-        chosen.append(group(last))
+        chosen.append(group[last])
         last = best[last][1]
     return total, chosen[::-1]
+
+
+def group_of(order: Sequence[int], run: tuple[int, int]) -> tuple[int, ...]:
+    """The strokes of a run of `order`, by index: one candidate digit, whichever order found it."""
+    return tuple(sorted(order[run[0]:run[1]]))
