@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.bars.digitClicked.connect(self.personal.teach)
         if kept:
             self._tell(f"What you teach is kept for this session only: {kept}")
-        if self._remembered("personal/use", (True, False), False) and self.teaching.model_path.exists():
+        if self._remembered_on("personal/use") and self.teaching.model_path.exists():
             self.session.models.show_personal(True)
         self.recent_menu = build_menus(self)
         self.toolbar = build_toolbar(self, APP_NAME)
@@ -102,16 +102,17 @@ class MainWindow(QMainWindow):
         self.compare_box.toggled.connect(self.session.models.set_compare_engines)
         self._show_all()
         self.session.models.ensure_loaded()
-        self.show_number_mode(self._remembered("number", (True, False), False))
+        self.show_number_mode(self._remembered_on("number"))
 
     # --- construction
-    def _remembered(self, key: str, choices, default):
-        """Unless told otherwise, start as the user left it (a value no longer offered: the default). An on/off
-        choice comes back as "true" from some settings stores."""
+    def _remembered(self, key: str, choices, default: str) -> str:
+        """Unless told otherwise, start as the user left it (a value no longer offered: the default)."""
         value = self.settings.value(key, default)
-        if isinstance(default, bool):
-            return value in (True, "true")
         return value if value in choices else default
+
+    def _remembered_on(self, key: str) -> bool:
+        """An on/off choice as the user left it (Qt reads a stored "true" as on)."""
+        return self.settings.value(key, False, type=bool)
 
     def _drawing_set_changed(self) -> None:
         many = self.files.drawing_set is not None and len(self.files.drawing_set.drawings) > 1
