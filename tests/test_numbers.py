@@ -147,16 +147,16 @@ def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp
 
 
 def scripted(sure_of: dict):
-    """A reader sure (0.99) of exactly the groups given, known by their strokes' point counts, and less sure
-    (0.8) of those in `sure_of` mapped to a pair (digit, probability); unsure of any other."""
+    """A reader that knows groups by their strokes' point counts: a group mapped to a digit is read as it at
+    0.99, one mapped to (digit, probability) at that probability, any other as 0 at 0.1."""
     from model.runtime.engines import Prediction
     from model.runtime.verdict import judge
 
     def read(digits):
         made = []
         for digit in digits:
-            known = sure_of.get(tuple(sorted(len(s) for s in digit)))
-            answer, top = known if isinstance(known, tuple) else (known, 0.99) if known is not None else (0, 0.1)
+            known = sure_of.get(tuple(sorted(len(s) for s in digit)), (0, 0.1))
+            answer, top = known if isinstance(known, tuple) else (known, 0.99)
             p = np.full(10, (1 - top) / 9)
             p[answer] = top
             made.append(Prediction(np.zeros((28, 28)), p, judge(p, 0.3)))
