@@ -5,13 +5,14 @@ drawn and read lives in the NumberSession it observes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop_app.canvas import StrokeCanvas
 from desktop_app.document import DRAWING
 from desktop_app.number_session import NumberSession
-from desktop_app.render import paint_strokes, render_number_image
+from desktop_app.render import render_number_image
 from desktop_app.session import LIVE_INTERVAL_MS, PREDICTION
 from desktop_app.widgets import style_answers
 from model.runtime.numbers import NUMBER_CANVAS
@@ -22,23 +23,20 @@ KIND_COLOURS = {DIGIT: QColor(52, 199, 89), NOT_A_DIGIT: QColor(255, 69, 58)}  #
 UNSURE_COLOUR = QColor(255, 159, 10)
 
 
-class NumberCanvas(QWidget):
-    strokeMoved = Signal()
+class NumberCanvas(StrokeCanvas):
+    """The number mode's wide canvas; a right click on a digit's box shows its bars."""
 
     def __init__(self, numbers: NumberSession, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(numbers, NUMBER_CANVAS, parent)
         self.numbers = numbers
-        self._display: QImage | None = None
-        self._display_content = None
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self.setMinimumSize(240, 60)
-        self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Write a number, digit by digit; right-click a digit to show its bars")
         numbers.subscribe(lambda what: self.update() if what in (DRAWING, PREDICTION) else None)
 
-    def sizeHint(self) -> QSize:
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(NUMBER_CANVAS[0] // 2, NUMBER_CANVAS[1] // 2)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
@@ -46,18 +44,6 @@ class NumberCanvas(QWidget):
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
         return round(width * NUMBER_CANVAS[1] / NUMBER_CANVAS[0])
-
-    def canvas_rect(self) -> QRectF:
-        """The largest rectangle of the number canvas's shape in the widget, centred."""
-        width, height = NUMBER_CANVAS
-        scale = min(self.width() / width, self.height() / height)
-        return QRectF((self.width() - width * scale) / 2, (self.height() - height * scale) / 2,
-                      width * scale, height * scale)
-
-    def to_canvas(self, position: QPointF) -> Point:
-        rect = self.canvas_rect()
-        scale = NUMBER_CANVAS[0] / rect.width()
-        return (round((position.x() - rect.x()) * scale, 2), round((position.y() - rect.y()) * scale, 2))
 
     def mark_at(self, point: Point) -> int | None:
         for index, mark in enumerate(self.numbers.reading.marks):
@@ -67,47 +53,15 @@ class NumberCanvas(QWidget):
         return None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        point = self.to_canvas(event.position())
         if event.button() == Qt.MouseButton.RightButton:
-            self.numbers.select(self.mark_at(point))
-        elif event.button() == Qt.MouseButton.LeftButton and self.numbers.document.begin_stroke(point):
-            self.strokeMoved.emit()
+            self.numbers.select(self.mark_at(self.to_canvas(event.position())))
+        else:
+            super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        if self.numbers.document.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            return
-        self.numbers.document.extend_stroke(self.to_canvas(event.position()))
-        self.strokeMoved.emit()
+    def _render(self, content, scale: float) -> QImage:
+        return render_number_image([list(s) for s in content.strokes], scale)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.numbers.document.end_stroke()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        self._display = None
-        super().resizeEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        rect = self.canvas_rect()
-        ratio = self.devicePixelRatioF()
-        scale = rect.width() / NUMBER_CANVAS[0]
-        content = self.numbers.document.content
-        if self._display is None or self._display_content is not content:
-            self._display = render_number_image([list(s) for s in content.strokes], scale * ratio)
-            self._display.setDevicePixelRatio(ratio)
-            self._display_content = content
-        painter = QPainter(self)
-        painter.fillRect(rect, QColor(0, 0, 0))
-        painter.drawImage(rect.topLeft(), self._display)
-        painter.setClipRect(rect)
-        painter.translate(rect.topLeft())
-        painter.scale(scale, scale)
-        if self.numbers.document.current:
-            paint_strokes(painter, [piece for piece in self.numbers.document.current if piece])
-        self._paint_marks(painter, scale)
-        painter.end()
-
-    def _paint_marks(self, painter: QPainter, scale: float) -> None:
+    def _paint_over(self, painter: QPainter, scale: float) -> None:
         font = QFont(painter.font())
         font.setPixelSize(max(8, round(13 / scale)))
         painter.setFont(font)
