@@ -160,8 +160,14 @@ def not_a_digit_below(engine: Engine, pipeline: str) -> float | None:
 
 def predict_input(engine: Engine, model_input: np.ndarray, pipeline: str) -> Prediction:
     """`model_input` made by `pipeline` -> model -> the verdict by that pipeline's threshold."""
-    probabilities = engine.probabilities(model_input)
-    return Prediction(model_input, probabilities, judge(probabilities, not_a_digit_below(engine, pipeline)))
+    return predict_inputs(engine, model_input[None], pipeline)[0]
+
+
+def predict_inputs(engine: Engine, inputs: np.ndarray, pipeline: str) -> list[Prediction]:
+    """predict_input for (N, 28, 28) inputs, in one call of the model."""
+    probabilities = np.asarray(engine.probabilities(inputs)).reshape(len(inputs), -1)
+    threshold = not_a_digit_below(engine, pipeline)
+    return [Prediction(x, p, judge(p, threshold)) for x, p in zip(inputs, probabilities, strict=True)]
 
 
 def predict_bitmaps(engine: Engine, bitmaps: list[np.ndarray], pipeline: str, shrink: str = DEFAULT_SHRINK
@@ -169,10 +175,8 @@ def predict_bitmaps(engine: Engine, bitmaps: list[np.ndarray], pipeline: str, sh
     """predict_bitmap for several canvases, in one call of the model."""
     if not bitmaps:
         return []
-    inputs = np.stack([to_model_input(bitmap, pipeline, shrink) for bitmap in bitmaps])
-    probabilities = np.asarray(engine.probabilities(inputs)).reshape(len(bitmaps), -1)
-    threshold = not_a_digit_below(engine, pipeline)
-    return [Prediction(x, p, judge(p, threshold)) for x, p in zip(inputs, probabilities, strict=True)]
+    return predict_inputs(engine, np.stack([to_model_input(bitmap, pipeline, shrink) for bitmap in bitmaps]),
+                          pipeline)
 
 
 def digits_by_shrink(engine: Engine, bitmap: np.ndarray) -> dict[str, int]:
