@@ -6,7 +6,7 @@ drawn and read lives in the NumberSession it observes."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.canvas import StrokeCanvas
@@ -67,26 +67,47 @@ class NumberCanvas(StrokeCanvas):
         painter.setFont(font)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         reading = self.numbers.reading
-        baselines = reading_baselines([mark.box for mark in reading.marks], scale)
-        for index, (mark, prediction, baseline) in enumerate(zip(reading.marks, reading.predictions, baselines,
-                                                                 strict=True)):
+        metrics = QFontMetricsF(font)
+        places = reading_places([mark.box for mark in reading.marks],
+                                [metrics.horizontalAdvance(p.verdict.text) for p in reading.predictions], scale)
+        for index, (mark, prediction, place) in enumerate(zip(reading.marks, reading.predictions, places,
+                                                              strict=True)):
             colour = KIND_COLOURS.get(prediction.verdict.kind, UNSURE_COLOUR)
             pen = QPen(colour, (3.0 if index == (self.numbers.selected or 0) else 1.5) / scale)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             left, top, right, bottom = mark.box
             painter.drawRect(QRectF(left, top, right - left, bottom - top))
-            painter.drawText(QPointF(left, baseline), prediction.verdict.text)
+            painter.drawText(QPointF(*place), prediction.verdict.text)
 
 
-def reading_baselines(boxes: list, scale: float) -> list[float]:
-    """Where the digits' readings sit: above their boxes, or all below them when a box reaches the canvas's
-    top (on the box's line a reading is hard to read) and every reading fits below."""
+def reading_places(boxes: list, widths: list[float], scale: float) -> list[tuple[float, float]]:
+    """Where the digits' readings sit (left, baseline), each `widths` wide: above their boxes, or all below
+    them when a box reaches the canvas's top (on the box's line a reading is hard to read) and every reading
+    fits below; a reading that would run into an earlier one moves a line further from its box, to its box's
+    other side, or else along its line."""
     line = 14 / scale  # a reading's height, on the canvas
-    if all(top - 4 / scale >= line for _, top, _, _ in boxes) or \
-            any(bottom + line + 4 / scale > NUMBER_CANVAS[1] for _, _, _, bottom in boxes):
-        return [max(top - 4 / scale, line) for _, top, _, _ in boxes]
-    return [bottom + line + 2 / scale for _, _, _, bottom in boxes]
+    above = all(top - 4 / scale >= line for _, top, _, _ in boxes) or \
+        any(bottom + line + 4 / scale > NUMBER_CANVAS[1] for _, _, _, bottom in boxes)
+    def meets(spot, others):
+        return [b for b in others if spot[0] < b[2] and b[0] < spot[2] and spot[1] < b[3] and b[1] < spot[3]]
+
+    places, taken = [], []  # taken: (left, top, right, bottom) of the readings placed
+    for (left, top, _, bottom), width in zip(boxes, widths, strict=True):
+        ups = [max(top - 4 / scale, line)] + [top - 4 / scale - row * line for row in range(1, len(boxes) + 1)]
+        downs = [bottom + line + 2 / scale + row * line for row in range(len(boxes) + 1)]
+        baselines = [baseline for baseline in (ups + downs if above else downs + ups)
+                     if line <= baseline <= NUMBER_CANVAS[1]]
+        spots = [(left, baseline - line, left + width, baseline) for baseline in baselines]
+        spot = next((spot for spot in spots if not meets(spot, taken)), None)
+        if spot is None:  # no free line on either side: along the first line, past the readings it meets
+            spot = spots[0]
+            while met := meets(spot, taken):
+                shift = max(b[2] for b in met) + 4 / scale - spot[0]
+                spot = (spot[0] + shift, spot[1], spot[2] + shift, spot[3])
+        places.append((spot[0], spot[3]))
+        taken.append(spot)
+    return places
 
 
 class NumberScreen(QWidget):

@@ -616,16 +616,33 @@ def test_the_number_mode_reads_a_number_drawn_with_the_mouse_and_shows_a_digits_
 
 
 def test_the_digits_readings_sit_above_their_boxes_or_all_below_when_a_box_reaches_the_canvas_top():
-    from desktop_app.number_mode import reading_baselines
+    from desktop_app.number_mode import reading_places
 
     scale = 0.3  # the wide canvas shown at 450 px
     line = 14 / scale
     room, high = (100.0, 120.0, 200.0, 300.0), (300.0, 5.0, 400.0, 200.0)
-    assert all(baseline < 120.0 for baseline in reading_baselines([room, room], scale))  # above each box
-    first, second = reading_baselines([room, high], scale)
+    assert all(baseline < 120.0 for _, baseline in reading_places([room, room], [20.0, 20.0], scale))  # above
+    (_, first), (_, second) = reading_places([room, high], [20.0, 20.0], scale)
     assert first - line >= 300.0 and second - line >= 200.0  # one box at the top edge: all under, clear of lines
     tall = (300.0, 5.0, 400.0, 370.0)
-    assert reading_baselines([room, tall], scale)[1] == pytest.approx(line)  # no room below: at the top
+    assert reading_places([room, tall], [20.0, 20.0], scale)[1][1] == pytest.approx(line)  # no room below: top
+
+
+def test_readings_of_marks_that_start_at_one_place_do_not_run_into_each_other():
+    """An H read as a 1 (its first stem) and a mark that is no digit (the rest): both boxes start at one left
+    edge, and "Not a digit" would be written over the "1"."""
+    from desktop_app.number_mode import reading_places
+
+    scale, stem, rest = 0.3, (500.0, 100.0, 520.0, 300.0), (500.0, 100.0, 600.0, 300.0)
+    line = 14 / scale
+    (x1, first), (x2, second) = reading_places([stem, rest], [30.0, 250.0], scale)
+    assert x1 == x2 == 500.0 and abs(first - second) >= line
+    assert all(baseline < 100.0 or baseline - line > 300.0 for baseline in (first, second))  # off the box's lines
+    apart = reading_places([stem, (700.0, 100.0, 800.0, 300.0)], [30.0, 250.0], scale)
+    assert apart[0][1] == apart[1][1]  # readings that do not meet share one line
+    full = (500.0, 60.0, 600.0, 360.0)  # no line free above or below: along the line, past the "1"
+    (x1, first), (x2, second) = reading_places([stem, full], [30.0, 250.0], scale)
+    assert abs(first - second) < line and x2 >= x1 + 30.0
 
 
 def test_a_number_file_opened_on_the_digit_screen_is_refused_by_name_and_opens_in_the_number_mode(window, tmp_path):
