@@ -1,5 +1,7 @@
-"""The drawing canvas: like Qt's Scribble example, it owns its on-screen image
-and its mouse and paint events; what is drawn lives in the Session it observes.
+"""The drawing canvases: like Qt's Scribble example, each owns its on-screen
+image and its mouse and paint events; what is drawn lives in the session it
+observes. The digit's canvas is here; the number mode's wide one shares its
+base, StrokeCanvas.
 
 Strokes are kept in canvas units (a 375x375 logical canvas, as on the phone),
 whatever the widget's size or the screen's pixel ratio, so predictions never
@@ -23,6 +25,7 @@ class StrokeCanvas(QWidget):
     """A black canvas of `size` canvas units the pen draws on, as large as the widget allows: it keeps the
     finished strokes' image at the screen's resolution and hands the pen's moves to its owner's document."""
     strokeMoved = Signal()  # the pen went down on the canvas or moved with it down: time for a live prediction
+    _bottom = 0.5  # where the canvas sits down the widget: 0.5 centred, 1 at the bottom
 
     def __init__(self, owner, size: tuple[int, int], parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,8 +48,6 @@ class StrokeCanvas(QWidget):
         scale = min(self.width() / width, self.height() / height)
         return QRectF((self.width() - width * scale) / 2, (self.height() - height * scale) * self._bottom,
                       width * scale, height * scale)
-
-    _bottom = 0.5  # where the canvas sits down the widget: 0.5 centred, 1 at the bottom
 
     def to_canvas(self, position: QPointF) -> Point:
         """A widget position in canvas units; outside the canvas is outside its size."""
