@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desktop_app.render import render_strokes
 from model.errors import DataError
@@ -15,6 +17,7 @@ from model.runtime.numbers import NUMBER_CANVAS, on_number_canvas, placed, read_
 from model.runtime.strokes import CANVAS_SIZE, parse_drawing_text, parse_number_text
 from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 from tests.conftest import run_script, shared_file
+from tests.fuzz import FUZZ
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +195,17 @@ def test_a_digit_is_split_along_the_order_its_strokes_were_drawn_or_across_which
     seven_barred_late = [stroke(50, 150, 3), stroke(200, 210, 4), stroke(70, 140, 5)]  # the bar after the 1
     reading = read_number(seven_barred_late, scripted({(3, 5): 7, (4,): 1}))
     assert [m.strokes for m in reading.marks] == [(0, 2), (1,)] and reading.text == "71"
+
+
+anywhere = st.tuples(st.floats(-200, 1800, allow_nan=False), st.floats(-200, 600, allow_nan=False))
+
+
+@FUZZ
+@given(strokes=st.lists(st.lists(anywhere, max_size=12) | anywhere.map(lambda point: [point] * 5), max_size=14),
+       pipeline=st.sampled_from(["phone", "centred"]))
+def test_any_strokes_are_each_in_one_mark_and_read_without_an_error(engine, strokes, pipeline):
+    """Empty strokes, a point drawn over and over, ink off the canvas, strokes piled up: every stroke drawn ends
+    in exactly one mark, and every mark has its reading."""
+    reading = read_number(strokes, reader(engine, pipeline))
+    assert sorted(i for mark in reading.marks for i in mark.strokes) == list(range(sum(1 for s in strokes if s)))
+    assert len(reading.predictions) == len(reading.marks) and reading.verdict_text
