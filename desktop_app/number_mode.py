@@ -90,25 +90,28 @@ def reading_places(boxes: list, widths: list[float], scale: float) -> list[tuple
     line = 14 / scale  # a reading's height, on the canvas
     above = all(top - 4 / scale >= line for _, top, _, _ in boxes) or \
         any(bottom + line + 4 / scale > NUMBER_CANVAS[1] for _, _, _, bottom in boxes)
-    def meets(spot, others):
-        return [b for b in others if spot[0] < b[2] and b[0] < spot[2] and spot[1] < b[3] and b[1] < spot[3]]
-
     places, taken = [], []  # taken: (left, top, right, bottom) of the readings placed
     for (left, top, _, bottom), width in zip(boxes, widths, strict=True):
         ups = [max(top - 4 / scale, line)] + [top - 4 / scale - row * line for row in range(1, len(boxes) + 1)]
         downs = [bottom + line + 2 / scale + row * line for row in range(len(boxes) + 1)]
-        baselines = [baseline for baseline in (ups + downs if above else downs + ups)
-                     if line <= baseline <= NUMBER_CANVAS[1]]
+        first, *others = ups + downs if above else downs + ups
+        # The first line is kept even off the canvas (a stroke opened from a file may lie there).
+        baselines = [first] + [baseline for baseline in others if line <= baseline <= NUMBER_CANVAS[1]]
         spots = [(left, baseline - line, left + width, baseline) for baseline in baselines]
-        spot = next((spot for spot in spots if not meets(spot, taken)), None)
+        spot = next((spot for spot in spots if not overlapping(spot, taken)), None)
         if spot is None:  # no free line on either side: along the first line, past the readings it meets
             spot = spots[0]
-            while met := meets(spot, taken):
+            while met := overlapping(spot, taken):
                 shift = max(b[2] for b in met) + 4 / scale - spot[0]
                 spot = (spot[0] + shift, spot[1], spot[2] + shift, spot[3])
         places.append((spot[0], spot[3]))
         taken.append(spot)
     return places
+
+
+def overlapping(box: tuple, others: list[tuple]) -> list[tuple]:
+    """The boxes of `others` (left, top, right, bottom) that `box` overlaps."""
+    return [b for b in others if box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]]
 
 
 class NumberScreen(QWidget):

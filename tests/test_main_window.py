@@ -643,6 +643,8 @@ def test_readings_of_marks_that_start_at_one_place_do_not_run_into_each_other():
     full = (500.0, 60.0, 600.0, 360.0)  # no line free above or below: along the line, past the "1"
     (x1, first), (x2, second) = reading_places([stem, full], [30.0, 250.0], scale)
     assert abs(first - second) < line and x2 >= x1 + 30.0
+    below = (100.0, 2000.0, 200.0, 2100.0)  # a stroke opened from a file, far under the canvas: still placed
+    assert reading_places([below], [30.0], scale) == [(100.0, 2000.0 - 4 / scale)]
 
 
 def test_a_number_file_opened_on_the_digit_screen_is_refused_by_name_and_opens_in_the_number_mode(window, tmp_path):
