@@ -36,7 +36,7 @@ from model.limits import MODEL_SECONDS
 
 MODEL_SIZE = (28, 28)  # what the phone app hands the model
 # Images run through the layers at a time: a few drawings' activations stay in one core's L2 cache, which
-# made a number's dozen candidates about 10 % and a batch of 256 twice as fast as one pass of all of them.
+# made 2,000 MNIST digits three times and an 8-digit number's reading 5 % faster than one pass of them all.
 CHUNK = 4
 
 
