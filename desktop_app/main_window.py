@@ -11,7 +11,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QLabel,
@@ -31,7 +30,7 @@ from desktop_app.personal_ui import PersonalActions
 from desktop_app.render import render_canvas, render_number
 from desktop_app.session import LABEL, LIVE_INTERVAL_MS, MODELS, OPTIONS, PREDICTION, TEXT_PREDICTING, Session
 from desktop_app.teaching import Teaching
-from desktop_app.widgets import SAMPLES_DIR, ModelInputView, ProbabilityBars, build_layout
+from desktop_app.widgets import SAMPLES_DIR, ModelInputView, ProbabilityBars, build_layout, grow_for_side_panel
 from model.errors import DataError
 from model.runtime.engines import ENGINES
 from model.runtime.images import sample_to_canvas
@@ -125,12 +124,7 @@ class MainWindow(QMainWindow):
 
     def show_whole_side_panel(self) -> None:
         """Grow the window until its side panel needs no scrolling (a screenshot shows everything)."""
-        scroll_bar = self.side_scroll.verticalScrollBar()
-        for _ in range(4):  # wrapped lines reflow as it grows
-            QApplication.processEvents()
-            if scroll_bar.maximum() <= 0:
-                return
-            self.resize(self.width(), self.height() + scroll_bar.maximum())
+        grow_for_side_panel(self, self.side_scroll, on_screen=False)
 
     # --- observing the session
     def _session_changed(self, what: str) -> None:
@@ -215,6 +209,7 @@ class MainWindow(QMainWindow):
         self.status_label.setText("<br>".join(
             f"<span style='color:#d70015'>{html.escape(text)}</span>" if problem else html.escape(text)
             for text, problem in lines))
+        self.side_panel_fit.request()
 
     def _show_title(self) -> None:
         name = self.active().document.content.name

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -231,6 +231,45 @@ def side_panel(bars: QWidget, input_view: QWidget, option_rows: list[tuple[str, 
     return side_scroll
 
 
+def grow_for_side_panel(window: QWidget, side_scroll: QScrollArea, on_screen: bool = True) -> None:
+    """Grow the window, never shrink it, until its side panel needs no scrolling, as far as the screen allows
+    when `on_screen`; not while it is maximised."""
+    if window.isMaximized() or window.isFullScreen():
+        return
+    frame = window.frameGeometry().height() - window.height()
+    tallest = window.screen().availableGeometry().height() - frame if on_screen else 1 << 16
+    for _ in range(4):  # wrapped lines reflow as it grows
+        QApplication.processEvents()
+        content = side_scroll.widget()
+        needed = content.heightForWidth(side_scroll.viewport().width()) if content.hasHeightForWidth() else -1
+        short = max(needed, content.sizeHint().height()) - side_scroll.viewport().height()
+        height = min(window.height() + short, tallest)
+        if short <= 0 or height <= window.height():
+            return
+        window.resize(window.width(), height)
+
+
+class SidePanelFit(QObject):
+    """Keeps the whole side panel in view: after what it shows changes (a second model's bars and status, a
+    note on the phone's shrink), the window grows as far as the screen allows. Not while a button is held,
+    which would move the canvas under a stroke: then a moment later."""
+
+    def __init__(self, window: QWidget, side_scroll: QScrollArea):
+        super().__init__(window)
+        self.window, self.side_scroll = window, side_scroll
+        self.timer = QTimer(self, singleShot=True)
+        self.timer.timeout.connect(self._grow)
+
+    def request(self) -> None:
+        self.timer.start(0)
+
+    def _grow(self) -> None:
+        if QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            self.timer.start(250)
+        else:
+            grow_for_side_panel(self.window, self.side_scroll)
+
+
 def sample_buttons(samples: list[tuple[Path, str]], chosen: Callable[[Path], None]) -> tuple[QWidget, list]:
     """A row of the phone's sample pictures as buttons; `chosen(path)` when one is clicked."""
     row = QHBoxLayout()
@@ -306,6 +345,7 @@ def build_layout(window) -> None:
     options = [("Input pipeline", window.pipeline_box), ("Engine", window.engine_box), ("", window.compare_box),
                ("", personalise)]
     window.side_scroll = side_scroll = side_panel(window.bars, window.input_view, options, window.status_label)
+    window.side_panel_fit = SidePanelFit(window, side_scroll)
 
     window.screens = QStackedWidget()
     window.screens.addWidget(phone)

@@ -159,6 +159,17 @@ def test_a_screenshot_window_grows_to_show_the_whole_side_panel(window, qtbot, d
     assert window.side_scroll.verticalScrollBar().maximum() == 0
 
 
+def test_comparing_engines_grows_the_window_to_keep_the_side_panels_status_in_view(window, qtbot, drawings):
+    draw_strokes(window.canvas, drawings[9].strokes)
+    window.resize(window.width(), 420)
+    window.compare_box.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.session.predictions) == 2 and window.session.predictions[1] is not None,
+                    timeout=60000)
+    tallest = window.screen().availableGeometry().height() - (window.frameGeometry().height() - window.height())
+    assert window.side_scroll.widget().sizeHint().height() > 420  # at 420 px it would scroll
+    qtbot.waitUntil(lambda: window.side_scroll.verticalScrollBar().maximum() == 0 or window.height() == tallest)
+
+
 def test_a_missing_model_still_opens_says_which_file_and_lets_you_draw(qtbot, tmp_path, settings, data_dir):
     missing = tmp_path / "gone.mlmodel"
     window = MainWindow(model_paths={"coreml": missing}, settings=settings, data_dir=data_dir)
