@@ -3,6 +3,7 @@ help, reading each through the phone's path, the verdict for the whole, and
 the number files and their measure."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -114,6 +115,44 @@ def test_the_verdict_names_the_unsure_digit_and_the_mark_that_is_none():
     none = NumberReading([mark] * 3, [said((1, 0.9)), said((8, 0.2), (3, 0.1)), said((6, 0.9))])
     assert none.kind == NOT_A_DIGIT and none.verdict_text == "Not a number: mark 2 of 3 is no digit"
     assert NumberReading([], []).verdict_text == "Nothing drawn"
+
+
+def straight(top: tuple[float, float], bottom: tuple[float, float], points: int = 30) -> list[tuple[float, float]]:
+    return [(top[0] + (bottom[0] - top[0]) * i / points, top[1] + (bottom[1] - top[1]) * i / points)
+            for i in range(points + 1)]
+
+
+def test_a_pen_paths_lean_is_its_axis_from_upright_however_its_points_crowd():
+    from model.runtime.numbers import apart, lean
+
+    assert lean([straight((50, 0), (50, 200))]) == pytest.approx(0)
+    assert lean([straight((0, 0), (100, 100))]) == pytest.approx(45)  # "\"
+    assert lean([straight((100, 0), (0, 100))]) == pytest.approx(-45)  # "/"
+    assert lean([straight((0, 50), (200, 50))]) == pytest.approx(-90) or lean([straight((0, 50), (200, 50))]) == \
+        pytest.approx(90)
+    assert lean([[(5.0, 5.0)]]) is None and lean([[(5.0, 5.0), (5.0, 5.0)]]) is None
+    # A stroke's slow end (many points) weighs no more than its fast one: an upright stem with a short flag.
+    stem = straight((50, 0), (50, 200), points=10)
+    flag = straight((50, 0), (30, 20), points=200)
+    assert abs(lean([flag[::-1] + stem])) < 10
+    assert apart(89, -89) == pytest.approx(2) and apart(10, -15) == pytest.approx(25)
+
+
+def test_ones_that_lean_apart_or_too_far_are_not_read_as_a_sure_number(engine):
+    """One writer's 1s lean alike; a letter's strokes read one by one as 1s (an X, a V, an M) do not."""
+    def ones(*leans):  # 250 px tall strokes, 250 px apart, each leaning its given degrees
+        reach = [math.tan(math.radians(lean)) * 125 for lean in leans]
+        return [straight((200 + 250 * i - dx, 60), (200 + 250 * i + dx, 310)) for i, dx in enumerate(reach)]
+
+    for pipeline in ("phone", "centred"):
+        alike = read_number(ones(5, -5, 0), reader(engine, pipeline))
+        assert alike.text == "111" and alike.kind == DIGIT and alike.verdict_text == "111"
+        assert [round(mark.lean) for mark in alike.marks] == [5, -5, 0]
+        apart_ = read_number(ones(25, -25), reader(engine, pipeline))
+        assert apart_.text == "11" and apart_.kind == UNSURE
+        assert apart_.verdict_text == "Not sure: 11 (its 1s lean different ways)"
+        steep = read_number(ones(0, 45), reader(engine, pipeline))
+        assert steep.kind == UNSURE and steep.verdict_text == "Not sure: 11 (a 1 leans too far)"
 
 
 def test_number_files_and_digit_files_are_each_refused_in_the_other_mode_by_name():

@@ -49,6 +49,12 @@ FLOOR = 1e-6  # the least probability a reading is counted with
 # test writers with Quick, Draw! doodles and held-out stroke-font letters among them: the strictest that costs
 # real numbers read right and sure no more than 5 points (docs/history.md).
 NUMBER_SURE = 0.7
+# One writer's number leans one way: a letter's strokes read one by one as 1s (X as "/ \", M and N as
+# "| \ |") do not. A number is not read surely when two of its 1s lean more than LEAN_APART degrees apart or
+# a 1 leans more than STEEPEST from upright. Chosen by a rule written before measuring, on numbers of UJI's
+# and DigiLeTs' writers with DigiLeTs' letters among them (docs/history.md).
+LEAN_APART = 20.0
+STEEPEST = 40.0
 
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
@@ -59,6 +65,7 @@ class Mark:
     """One digit of a number (or a mark that is none): its strokes and where it is."""
     strokes: tuple[int, ...]  # indices into the number's strokes
     box: Box  # left, top, right, bottom on the number's canvas, ink included
+    lean: float | None = None  # of a mark read as 1: degrees from upright of its pen path's axis (None: a dot)
 
 
 @dataclass(frozen=True)
@@ -77,15 +84,27 @@ class NumberReading:
         return math.prod(float(p.probabilities.max()) for p in self.predictions)
 
     @property
+    def ones_astray(self) -> str | None:
+        """Why the 1s read surely cannot be one writer's (LEAN_APART, STEEPEST), or None."""
+        leans = [mark.lean for mark, p in zip(self.marks, self.predictions, strict=True)
+                 if p.digit == 1 and p.verdict.kind == DIGIT and mark.lean is not None]
+        if any(abs(lean) > STEEPEST for lean in leans):
+            return "a 1 leans too far"
+        if any(apart(a, b) > LEAN_APART for index, a in enumerate(leans) for b in leans[index + 1:]):
+            return "its 1s lean different ways"
+        return None
+
+    @property
     def kind(self) -> str:
-        """DIGIT when every mark is surely a digit and all of them together are (NUMBER_SURE); NOT_A_DIGIT
-        when any mark is none; else UNSURE."""
+        """DIGIT when every mark is surely a digit, all of them together are (NUMBER_SURE) and its 1s lean
+        alike; NOT_A_DIGIT when any mark is none; else UNSURE."""
         kinds = {p.verdict.kind for p in self.predictions}
         if not self.predictions:
             return NOT_A_DIGIT
         if NOT_A_DIGIT in kinds:
             return NOT_A_DIGIT
-        return UNSURE if UNSURE in kinds or self.together < NUMBER_SURE else DIGIT
+        sure = UNSURE not in kinds and self.together >= NUMBER_SURE and self.ones_astray is None
+        return DIGIT if sure else UNSURE
 
     @property
     def verdict_text(self) -> str:
@@ -98,6 +117,8 @@ class NumberReading:
             return f"Not a number: mark {marks} of {len(self.marks)} is no digit" if len(which) == 1 else \
                 f"Not a number: marks {marks} of {len(self.marks)} are no digits"
         if self.kind == UNSURE:
+            if all(p.verdict.kind == DIGIT for p in self.predictions) and self.together >= NUMBER_SURE:
+                return f"Not sure: {self.text} ({self.ones_astray})"
             if all(p.verdict.kind == DIGIT for p in self.predictions):
                 return f"Not sure: {self.text} (each digit likely, all {len(self.predictions)} together " \
                        f"{self.together:.0%})"
@@ -135,6 +156,29 @@ def placed(strokes: Sequence[Stroke]) -> list[Stroke]:
     middle = CANVAS_SIZE / 2
     return [[(middle + (x - centre_x) * scale, middle + (y - centre_y) * scale) for x, y in stroke]
             for stroke in strokes]
+
+
+def lean(strokes: Sequence[Stroke], step: float = 2.0) -> float | None:
+    """Degrees from upright (-90 to 90) of the main axis of the strokes' pen path, its points taken evenly
+    along it (a slow stroke's many points weigh no more); None for a dot."""
+    points = []
+    for stroke in strokes:
+        path = np.asarray(stroke, np.float64)
+        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))]) if len(path) > 1 else [0.0]
+        at = np.arange(0.0, along[-1] + 1e-9, step)
+        points.append(np.column_stack([np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])]))
+    points = np.vstack(points)
+    if np.ptp(points, axis=0).max() == 0:
+        return None
+    _, axes = np.linalg.eigh(np.cov(points.T))
+    across, down = axes[:, -1]
+    return (math.degrees(math.atan2(across, down)) + 90) % 180 - 90
+
+
+def apart(first: float, second: float) -> float:
+    """Degrees between two leans, as lines (a lean of 89 and one of -89 are 2 apart)."""
+    difference = abs(first - second) % 180
+    return min(difference, 180 - difference)
 
 
 def union(boxes: Sequence[Box]) -> Box:
@@ -229,7 +273,8 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     group_boxes = {group: union([boxes[i] for i in group]) for group in groups}
     _, chosen = min((best_split(order, found, costs, lambda a, b: between(group_boxes[a], group_boxes[b], digit))
                      for order, found in splits), key=lambda split: split[0])
-    marks = sorted((Mark(group, group_boxes[group]) for group in chosen),
+    marks = sorted((Mark(group, group_boxes[group], lean([strokes[i] for i in group])
+                         if predictions[group].digit == 1 else None) for group in chosen),
                    key=lambda mark: (mark.box[0] + mark.box[2], mark.strokes))
     return NumberReading(marks, [predictions[mark.strokes] for mark in marks])
 
