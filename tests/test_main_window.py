@@ -626,6 +626,24 @@ def test_the_number_mode_reads_a_number_drawn_with_the_mouse_and_shows_a_digits_
     assert again.number_mode  # remembered
 
 
+def test_an_x_written_among_ones_is_not_a_sure_number_and_its_leaning_strokes_are_marked_unsure(window):
+    from model.runtime.numbers import NUMBER_CANVAS
+
+    window.number_action.trigger()
+    canvas = window.number_screen.canvas
+    rect = canvas.canvas_rect()
+    line = [(x, y) for x, y in zip(range(0, 101, 5), range(0, 251, 12), strict=True)]  # a "\" 100 across, 240 down
+    strokes = [[(200, 60 + y) for _, y in line],  # an upright 1
+               [(500 + x, 60 + y) for x, y in line], [(600 - x, 60 + y) for x, y in line],  # an X: "\" and "/"
+               [(900, 60 + y) for _, y in line]]
+    draw_strokes(canvas, strokes, rect.width() / NUMBER_CANVAS[0], (rect.x(), rect.y()))
+    reading = window.numbers.reading
+    assert reading.text == "1111" and reading.verdict_text == "Not sure: 1111 (its 1s lean different ways)"
+    # The X's strokes lean 23 degrees either way, 45 apart, and each 23 from the upright 1s: all four in doubt.
+    assert reading.ones_astray[0] == [0, 1, 2, 3]
+    assert [button.text() for button in window.number_screen.mark_buttons[:4]] == ["1?"] * 4
+
+
 def test_the_digits_readings_sit_above_their_boxes_or_all_below_when_a_box_reaches_the_canvas_top():
     from desktop_app.number_mode import reading_places
 

@@ -147,12 +147,13 @@ def test_ones_that_lean_apart_or_too_far_are_not_read_as_a_sure_number(engine):
     for pipeline in ("phone", "centred"):
         alike = read_number(ones(5, -5, 0), reader(engine, pipeline))
         assert alike.text == "111" and alike.kind == DIGIT and alike.verdict_text == "111"
-        assert [round(mark.lean) for mark in alike.marks] == [5, -5, 0]
+        assert [round(mark.lean) for mark in alike.marks] == [5, -5, 0] and alike.ones_astray == ([], None)
         apart_ = read_number(ones(25, -25), reader(engine, pipeline))
         assert apart_.text == "11" and apart_.kind == UNSURE
-        assert apart_.verdict_text == "Not sure: 11 (its 1s lean different ways)"
+        assert apart_.verdict_text == "Not sure: 11 (its 1s lean different ways)" and apart_.ones_astray[0] == [0, 1]
         steep = read_number(ones(0, 45), reader(engine, pipeline))
         assert steep.kind == UNSURE and steep.verdict_text == "Not sure: 11 (a 1 leans too far)"
+        assert steep.ones_astray[0] == [1]
 
 
 def test_number_files_and_digit_files_are_each_refused_in_the_other_mode_by_name():

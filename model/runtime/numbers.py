@@ -84,15 +84,15 @@ class NumberReading:
         return math.prod(float(p.probabilities.max()) for p in self.predictions)
 
     @property
-    def ones_astray(self) -> str | None:
-        """Why the 1s read surely cannot be one writer's (LEAN_APART, STEEPEST), or None."""
-        leans = [mark.lean for mark, p in zip(self.marks, self.predictions, strict=True)
+    def ones_astray(self) -> tuple[list[int], str | None]:
+        """The marks read surely as 1s that cannot be one writer's (LEAN_APART, STEEPEST), and why."""
+        leans = [(index, mark.lean) for index, (mark, p) in enumerate(zip(self.marks, self.predictions, strict=True))
                  if p.digit == 1 and p.verdict.kind == DIGIT and mark.lean is not None]
-        if any(abs(lean) > STEEPEST for lean in leans):
-            return "a 1 leans too far"
-        if any(apart(a, b) > LEAN_APART for index, a in enumerate(leans) for b in leans[index + 1:]):
-            return "its 1s lean different ways"
-        return None
+        steep = [index for index, lean in leans if abs(lean) > STEEPEST]
+        if steep:
+            return steep, "a 1 leans too far"
+        astray = [index for index, lean in leans if any(apart(lean, other) > LEAN_APART for _, other in leans)]
+        return (astray, "its 1s lean different ways") if astray else ([], None)
 
     @property
     def kind(self) -> str:
@@ -103,7 +103,7 @@ class NumberReading:
             return NOT_A_DIGIT
         if NOT_A_DIGIT in kinds:
             return NOT_A_DIGIT
-        sure = UNSURE not in kinds and self.together >= NUMBER_SURE and self.ones_astray is None
+        sure = UNSURE not in kinds and self.together >= NUMBER_SURE and not self.ones_astray[0]
         return DIGIT if sure else UNSURE
 
     @property
@@ -118,7 +118,7 @@ class NumberReading:
                 f"Not a number: marks {marks} of {len(self.marks)} are no digits"
         if self.kind == UNSURE:
             if all(p.verdict.kind == DIGIT for p in self.predictions) and self.together >= NUMBER_SURE:
-                return f"Not sure: {self.text} ({self.ones_astray})"
+                return f"Not sure: {self.text} ({self.ones_astray[1]})"
             if all(p.verdict.kind == DIGIT for p in self.predictions):
                 return f"Not sure: {self.text} (each digit likely, all {len(self.predictions)} together " \
                        f"{self.together:.0%})"
