@@ -30,7 +30,14 @@ from desktop_app.personal_ui import PersonalActions
 from desktop_app.render import render_canvas, render_number
 from desktop_app.session import LABEL, LIVE_INTERVAL_MS, MODELS, OPTIONS, PREDICTION, TEXT_PREDICTING, Session
 from desktop_app.teaching import Teaching
-from desktop_app.widgets import SAMPLES_DIR, ModelInputView, ProbabilityBars, build_layout, grow_for_side_panel
+from desktop_app.widgets import (
+    SAMPLES_DIR,
+    ModelInputView,
+    ProbabilityBars,
+    build_layout,
+    grow_for_side_panel,
+    widen_for_number_canvas,
+)
 from model.errors import DataError
 from model.runtime.engines import ENGINES
 from model.runtime.images import sample_to_canvas
@@ -160,6 +167,7 @@ class MainWindow(QMainWindow):
         self._drawing_set_changed()
         if self.number_mode:
             self.numbers.read()
+            QTimer.singleShot(0, self, lambda: widen_for_number_canvas(self, self.number_screen.canvas))
         self._show_all()
 
     def _show_all(self) -> None:

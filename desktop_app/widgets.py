@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop_app.render import array_to_image
 from desktop_app.session import percent_text
 from model.runtime.engines import ENGINES
+from model.runtime.numbers import NUMBER_CANVAS
 from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
@@ -228,6 +229,8 @@ def side_panel(bars: QWidget, input_view: QWidget, option_rows: list[tuple[str, 
     side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     side_scroll.setMinimumWidth(side_widget.minimumSizeHint().width()
                                 + side_scroll.verticalScrollBar().sizeHint().width())
+    # A wider window widens the canvas's column, not the bars past what reads well.
+    side_scroll.setMaximumWidth(max(side_scroll.minimumWidth(), 440))
     return side_scroll
 
 
@@ -247,6 +250,21 @@ def grow_for_side_panel(window: QWidget, side_scroll: QScrollArea, on_screen: bo
         if short <= 0 or height <= window.height():
             return
         window.resize(window.width(), height)
+
+
+def widen_for_number_canvas(window: QWidget, canvas: QWidget, scale: float = 0.6) -> None:
+    """Widen the window, never narrow it, until the number canvas shows at `scale` of its size, as far as the
+    screen allows: digits written with a mouse on a canvas 900 px wide come out better than on one of 450."""
+    if window.isMaximized() or window.isFullScreen():
+        return
+    widest = window.screen().availableGeometry().width() - (window.frameGeometry().width() - window.width())
+    for _ in range(3):  # the side panel takes its share of the width until it is as wide as it may be
+        QApplication.processEvents()
+        short = round(NUMBER_CANVAS[0] * scale - canvas.canvas_rect().width())
+        width = min(window.width() + short, widest)
+        if short <= 0 or width <= window.width():
+            return
+        window.resize(width, window.height())
 
 
 class SidePanelFit(QObject):

@@ -626,6 +626,19 @@ def test_the_number_mode_reads_a_number_drawn_with_the_mouse_and_shows_a_digits_
     assert again.number_mode  # remembered
 
 
+def test_the_number_mode_widens_the_window_so_the_number_canvas_is_big_enough_to_write_on(window, qtbot):
+    from model.runtime.numbers import NUMBER_CANVAS
+
+    window.resize(640, 740)  # the offscreen screen is 800 px wide
+    qtbot.waitUntil(lambda: window.width() == max(640, window.minimumWidth()))
+    start = window.width()
+    widest = window.screen().availableGeometry().width() - (window.frameGeometry().width() - window.width())
+    window.number_action.trigger()
+    canvas = window.number_screen.canvas
+    qtbot.waitUntil(lambda: canvas.canvas_rect().width() >= 0.6 * NUMBER_CANVAS[0] - 1 or window.width() == widest)
+    assert window.width() > start and window.side_scroll.width() <= 440
+
+
 def test_an_x_written_among_ones_is_not_a_sure_number_and_its_leaning_strokes_are_marked_unsure(window):
     from model.runtime.numbers import NUMBER_CANVAS
 
