@@ -107,10 +107,11 @@ def render_number(strokes: Sequence[Sequence[Point]], scale: float = 1.0) -> np.
 
 
 def render_number_image(strokes: Sequence[Sequence[Point]], scale: float = 1.0) -> QImage:
+    """The number canvas, 32-bit with the gray in every channel as new_canvas_image's fast one."""
     from model.runtime.numbers import NUMBER_CANVAS
 
-    image = QImage(round(NUMBER_CANVAS[0] * scale), round(NUMBER_CANVAS[1] * scale), QImage.Format.Format_Grayscale8)
-    image.fill(0)
+    image = QImage(round(NUMBER_CANVAS[0] * scale), round(NUMBER_CANVAS[1] * scale), QImage.Format.Format_RGB32)
+    image.fill(QColor(0, 0, 0))
     painter = QPainter(image)
     painter.scale(scale, scale)
     paint_strokes(painter, strokes)

@@ -62,3 +62,28 @@ def test_the_fast_canvas_draws_the_very_pixels_of_a_grayscale_one(drawings):
         painter.end()
         assert gray.format() == QImage.Format.Format_Grayscale8
         assert np.array_equal(render_strokes(strokes), image_to_array(gray))
+
+
+def test_the_number_canvas_draws_the_very_pixels_of_a_grayscale_one(drawings):
+    """The number canvas paints 32-bit too, at any scale the window shows it: the same grey levels."""
+    import json
+
+    from PySide6.QtGui import QImage, QPainter
+
+    from desktop_app.render import image_to_array, paint_strokes, render_number_image
+    from model.recipe.number_drawings import build_numbers
+    from model.runtime.numbers import NUMBER_CANVAS, on_number_canvas
+    from model.runtime.strokes import parse_number_text
+
+    numbers = [on_number_canvas(parse_number_text(json.dumps(record), "built"))
+               for record in build_numbers(drawings, 40, np.random.default_rng(5))]
+    for strokes, scale in zip(numbers, [1.0, 0.6, 0.31, 1.7] * 10, strict=True):
+        gray = QImage(round(NUMBER_CANVAS[0] * scale), round(NUMBER_CANVAS[1] * scale), QImage.Format.Format_Grayscale8)
+        gray.fill(0)
+        painter = QPainter(gray)
+        painter.scale(scale, scale)
+        paint_strokes(painter, strokes)
+        painter.end()
+        fast = render_number_image(strokes, scale)
+        assert fast.format() == QImage.Format.Format_RGB32
+        assert np.array_equal(image_to_array(fast), image_to_array(gray))
