@@ -1,4 +1,4 @@
-"""python -m desktop_app [--open FILE] [--screenshot OUT.png] [--engine coreml|keras] [--pipeline phone|centred]"""
+"""python -m desktop_app [--open FILE] [--number] [--screenshot OUT.png] [--engine coreml|keras] [--pipeline ...]"""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m desktop_app", description="Draw a digit; see what the model "
                                      "(and the phone) thinks it is.")
     parser.add_argument("--open", metavar="FILE", help="a saved drawing (.json strokes) or any image")
+    parser.add_argument("--number", action="store_true",
+                        help="start in the number mode (View ▸ Number), where a drawing of a number opens")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="predict, save a picture of the whole window (.png, .jpg or .bmp) and exit "
                              "(no display needed)")
@@ -90,6 +92,8 @@ def show(args, app, settings, data_dir: Path | None) -> int:
                         load_in_background=not args.screenshot, settings=settings, data_dir=data_dir,
                         shrink=args.shrink)
     session = window.session
+    if args.number:
+        window.show_number_mode(True)
     if args.precision != "float32":
         session.models.set_precision(args.precision)
     if args.compare:
@@ -123,7 +127,8 @@ def show(args, app, settings, data_dir: Path | None) -> int:
             return 2
         finally:
             window.teaching.set.close()
-        print(f"wrote {args.screenshot}: {window.result_label.text()} — {window.verdict_label.text()}")
+        shown = window.number_screen if window.number_mode else window
+        print(f"wrote {args.screenshot}: {shown.result_label.text()} — {shown.verdict_label.text()}")
         return 0
     return app.exec()
 

@@ -23,6 +23,20 @@ def test_screenshot_mode_opens_a_drawing_predicts_and_writes_the_window(tmp_path
     assert image.width() >= 600 and image.height() >= 450
 
 
+def test_screenshot_mode_opens_a_number_in_the_number_mode_and_only_there(tmp_path):
+    import json
+
+    number = tmp_path / "seventy-one.json"
+    number.write_text(json.dumps({"canvas": [1500, 375], "label": "71",
+                                  "strokes": [[[100, 100], [200, 100], [130, 300]], [[400, 100], [400, 300]]]}))
+    shot = tmp_path / "shot.png"
+    result = run_app("--number", "--open", str(number), "--screenshot", str(shot))
+    assert result.returncode == 0, result.stderr
+    assert "Number may be: 71" in result.stdout and QImage(str(shot)).width() >= 600
+    refused = run_app("--open", str(number), "--screenshot", str(tmp_path / "digit.png"))
+    assert refused.returncode == 2 and f"{number}: 'label' is the number \"71\"" in refused.stderr
+
+
 def test_screenshot_mode_fails_on_a_bad_drawing(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{")
