@@ -138,6 +138,19 @@ def test_a_pen_paths_lean_is_its_axis_from_upright_however_its_points_crowd():
     assert apart(89, -89) == pytest.approx(2) and apart(10, -15) == pytest.approx(25)
 
 
+def test_strokes_from_a_file_that_reach_far_off_the_canvas_are_read_without_an_error(engine):
+    """A lean is measured in a few thousand points however long a stroke is, and not at all past what floats
+    hold: a file's stroke a million canvases long neither hangs the number mode nor fails it."""
+    from model.runtime.numbers import lean
+
+    assert lean([straight((100, 100), (100, 1e7))]) == pytest.approx(0)
+    assert lean([[(-1e308, 100.0), (1e308, 100.0)]]) is None and lean([[(100.0, 100.0), (100.0, 1e300)]]) is None
+    for strokes in ([[(100.0, 100.0), (100.0, 1e7)]], [[(100.0, 100.0), (100.0, 1e300)]],
+                    [[(-1e308, 100.0), (1e308, 100.0)]], [[(200.0, 50.0), (200.0, 300.0)], [(400.0, 50.0), (400.0, 3e5)]]):
+        reading = read_number(strokes, reader(engine))
+        assert sorted(i for mark in reading.marks for i in mark.strokes) == list(range(len(strokes)))
+
+
 def test_ones_that_lean_apart_or_too_far_are_not_read_as_a_sure_number(engine):
     """One writer's 1s lean alike; a letter's strokes read one by one as 1s (an X, a V, an M) do not."""
     def ones(*leans):  # 250 px tall strokes, 250 px apart, each leaning its given degrees

@@ -160,17 +160,25 @@ def placed(strokes: Sequence[Stroke]) -> list[Stroke]:
 
 def lean(strokes: Sequence[Stroke], step: float = 2.0) -> float | None:
     """Degrees from upright (-90 to 90) of the main axis of the strokes' pen path, its points taken evenly
-    along it (a slow stroke's many points weigh no more); None for a dot."""
+    along it (a slow stroke's many points weigh no more); None for a dot, or for a path too far out to measure."""
     points = []
-    for stroke in strokes:
-        path = np.asarray(stroke, np.float64)
-        along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))]) if len(path) > 1 else [0.0]
-        at = np.arange(0.0, along[-1] + 1e-9, step)
-        points.append(np.column_stack([np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])]))
-    points = np.vstack(points)
-    if np.ptp(points, axis=0).max() == 0:
-        return None
-    _, axes = np.linalg.eigh(np.cov(points.T))
+    with np.errstate(over="ignore", invalid="ignore"):  # a stroke from a file may reach past what floats measure
+        for stroke in strokes:
+            path = np.asarray(stroke, np.float64)
+            along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))]) if len(path) > 1 \
+                else np.zeros(1)
+            if not np.isfinite(along[-1]):
+                return None
+            # A few thousand points at most, however far off the canvas a stroke from a file reaches.
+            at = np.arange(0.0, along[-1] + 1e-9, max(step, along[-1] / 4096))
+            points.append(np.column_stack([np.interp(at, along, path[:, 0]), np.interp(at, along, path[:, 1])]))
+        points = np.vstack(points)
+        if np.ptp(points, axis=0).max() == 0:
+            return None
+        covariance = np.cov(points.T)
+        if not np.isfinite(covariance).all():
+            return None
+    _, axes = np.linalg.eigh(covariance)
     across, down = axes[:, -1]
     return (math.degrees(math.atan2(across, down)) + 90) % 180 - 90
 
