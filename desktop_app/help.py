@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
 from model.runtime.engines import ENGINES
 from model.runtime.numbers import LEAN_APART, NUMBER_SURE, STEEPEST
 from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES, SHRINK_HELP, SHRINK_TITLES, SHRINKS
@@ -25,6 +27,31 @@ HELP_TEXT = (
     "stroke as 1s. A digit or a 1 in doubt is boxed in orange; its button under the canvas (or a right-click on its box) "
     "shows its bars.</p>"
 )
+
+
+class HelpDialog(QDialog):
+    """The help text in a page that scrolls: on a small screen its last lines and its button stay in reach."""
+
+    def __init__(self, title: str, html: str, parent: QWidget):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.html = html
+        page = QTextBrowser()
+        page.setHtml(html)
+        page.setOpenExternalLinks(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(page)
+        layout.addWidget(buttons)
+        # As tall as the text needs (laid out a little narrower than the page, for its margins and scroll bar),
+        # but no taller than most of the screen.
+        page.document().setTextWidth(540)
+        height = round(page.document().size().height()) + buttons.sizeHint().height() + 80
+        self.resize(600, min(height, round(parent.screen().availableGeometry().height() * 0.85)))
+
+    def text(self) -> str:
+        return self.html
 
 
 def about_text(app_name: str) -> str:

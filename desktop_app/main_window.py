@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from desktop_app.canvas import Canvas
 from desktop_app.document import DRAWING
 from desktop_app.file_actions import FileActions
-from desktop_app.help import HELP_TEXT, about_text
+from desktop_app.help import HELP_TEXT, HelpDialog, about_text
 from desktop_app.menus import build_actions, build_menus, build_toolbar
 from desktop_app.model_loader import ModelLoader
 from desktop_app.number_mode import NumberScreen
@@ -258,7 +258,9 @@ class MainWindow(QMainWindow):
 
     # --- help
     def show_help(self) -> None:
-        self._show_box("Pipelines and engines", HELP_TEXT)
+        self.last_box = HelpDialog("Help", HELP_TEXT, self)
+        self.last_box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_box.open()
 
     def _show_box(self, title: str, text: str) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, self)

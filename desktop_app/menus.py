@@ -72,8 +72,8 @@ def build_actions(window) -> None:
                                       "Paste an image, or a drawing's JSON or file path")
     window.predict_action = make_action(window, "&Predict", ["Ctrl+Return", "Return"], window.predict,
                                         "Predict the digit, as the phone's button does")
-    window.help_action = make_action(window, "&Pipelines and Engines", [standard.HelpContents], window.show_help,
-                                     "What the pipelines, engines and answers mean")
+    window.help_action = make_action(window, "&Help", [standard.HelpContents], window.show_help,
+                                     "What the pipelines, shrinks, engines, answers and numbers mean")
     window.about_action = make_action(window, "&About", [], window.show_about, "Versions of the app and its parts")
     window.pipeline_actions = QActionGroup(window)
     for name in PIPELINES:

@@ -384,7 +384,10 @@ def test_help_explains_the_terms_and_about_names_the_versions(window):
     window.help_action.trigger()
     assert "<b>Phone</b>" in window.last_box.text() and "MNIST-centred" in window.last_box.text()
     assert "Nearest pixel" in window.last_box.text() and "not documented" in window.last_box.text()
-    assert ".mlmodel" in window.last_box.text()
+    assert ".mlmodel" in window.last_box.text() and "its 1s lean alike" in window.last_box.text()
+    # The help scrolls rather than run off a small screen (the offscreen one is 800 px tall).
+    assert window.last_box.height() <= 0.85 * window.screen().availableGeometry().height() + 1
+    assert window.last_box.isVisible()
     window.about_action.trigger()
     assert "PySide6" in window.last_box.text() and "numpy" in window.last_box.text()
 
