@@ -46,10 +46,11 @@ def paint_strokes(painter: QPainter, strokes: Sequence[Sequence[Point]], width: 
             painter.drawPath(stroke_path(stroke))
 
 
-def new_canvas_image(side: int = CANVAS_SIZE, gray: bool = True) -> QImage:
-    """A black square canvas. Not `gray`: 32-bit, each channel holding the gray, which Qt paints natively and
-    so about twice as fast as Grayscale8, with the same pixels (tests/test_render.py holds them equal)."""
-    image = QImage(side, side, QImage.Format.Format_Grayscale8 if gray else QImage.Format.Format_RGB32)
+def new_canvas_image(pixels: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE), gray: bool = True) -> QImage:
+    """A black canvas of `pixels` (width, height). Not `gray`: 32-bit, each channel holding the gray, which Qt
+    paints natively and so about twice as fast as Grayscale8, with the same pixels (tests/test_render.py holds
+    them equal)."""
+    image = QImage(*pixels, QImage.Format.Format_Grayscale8 if gray else QImage.Format.Format_RGB32)
     image.fill(QColor(0, 0, 0))
     return image
 
@@ -61,9 +62,10 @@ def paint_background(painter: QPainter, background: QImage | None) -> None:
 
 
 def render_image(strokes: Sequence[Sequence[Point]], background: QImage | None = None,
-                 scale: float = 1.0, width: float = BRUSH_WIDTH) -> QImage:
-    """The canvas as a square grayscale image of CANVAS_SIZE * scale pixels."""
-    image = new_canvas_image(round(CANVAS_SIZE * scale), gray=background is not None)
+                 scale: float = 1.0, width: float = BRUSH_WIDTH,
+                 size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE)) -> QImage:
+    """A canvas of `size` canvas units (the phone's unless told) as a grayscale image of size * scale pixels."""
+    image = new_canvas_image((round(size[0] * scale), round(size[1] * scale)), gray=background is not None)
     painter = QPainter(image)
     painter.scale(scale, scale)
     paint_background(painter, background)
@@ -107,13 +109,6 @@ def render_number(strokes: Sequence[Sequence[Point]], scale: float = 1.0) -> np.
 
 
 def render_number_image(strokes: Sequence[Sequence[Point]], scale: float = 1.0) -> QImage:
-    """The number canvas, 32-bit with the gray in every channel as new_canvas_image's fast one."""
     from model.runtime.numbers import NUMBER_CANVAS
 
-    image = QImage(round(NUMBER_CANVAS[0] * scale), round(NUMBER_CANVAS[1] * scale), QImage.Format.Format_RGB32)
-    image.fill(QColor(0, 0, 0))
-    painter = QPainter(image)
-    painter.scale(scale, scale)
-    paint_strokes(painter, strokes)
-    painter.end()
-    return image
+    return render_image(strokes, scale=scale, size=NUMBER_CANVAS)

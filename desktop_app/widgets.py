@@ -234,37 +234,47 @@ def side_panel(bars: QWidget, input_view: QWidget, option_rows: list[tuple[str, 
     return side_scroll
 
 
-def grow_for_side_panel(window: QWidget, side_scroll: QScrollArea, on_screen: bool = True) -> None:
-    """Grow the window, never shrink it, until its side panel needs no scrolling, as far as the screen allows
-    when `on_screen`; not while it is maximised."""
+def grow_window(window: QWidget, across: bool, shortfall: Callable[[], int], on_screen: bool = True,
+                tries: int = 4) -> None:
+    """Grow the window across or down, never shrink it, by what `shortfall()` says is missing, as far as the
+    screen allows when `on_screen`; again while layouts reflow (wrapped lines, a side panel taking its share);
+    not while it is maximised."""
     if window.isMaximized() or window.isFullScreen():
         return
-    frame = window.frameGeometry().height() - window.height()
-    tallest = window.screen().availableGeometry().height() - frame if on_screen else 1 << 16
-    for _ in range(4):  # wrapped lines reflow as it grows
+    screen, frame = window.screen().availableGeometry(), window.frameGeometry()
+    if not on_screen:
+        largest = 1 << 16
+    elif across:
+        largest = screen.width() - (frame.width() - window.width())
+    else:
+        largest = screen.height() - (frame.height() - window.height())
+    for _ in range(tries):
         QApplication.processEvents()
+        short = shortfall()
+        now = window.width() if across else window.height()
+        size = min(now + short, largest)
+        if short <= 0 or size <= now:
+            return
+        if across:
+            window.resize(size, window.height())
+        else:
+            window.resize(window.width(), size)
+
+
+def grow_for_side_panel(window: QWidget, side_scroll: QScrollArea, on_screen: bool = True) -> None:
+    """Grow the window down until its side panel needs no scrolling."""
+    def shortfall() -> int:
         content = side_scroll.widget()
         needed = content.heightForWidth(side_scroll.viewport().width()) if content.hasHeightForWidth() else -1
-        short = max(needed, content.sizeHint().height()) - side_scroll.viewport().height()
-        height = min(window.height() + short, tallest)
-        if short <= 0 or height <= window.height():
-            return
-        window.resize(window.width(), height)
+        return max(needed, content.sizeHint().height()) - side_scroll.viewport().height()
+
+    grow_window(window, False, shortfall, on_screen)
 
 
 def widen_for_number_canvas(window: QWidget, canvas: QWidget, scale: float = 0.6) -> None:
-    """Widen the window, never narrow it, until the number canvas shows at `scale` of its size, as far as the
-    screen allows: digits written with a mouse on a canvas 900 px wide come out better than on one of 450."""
-    if window.isMaximized() or window.isFullScreen():
-        return
-    widest = window.screen().availableGeometry().width() - (window.frameGeometry().width() - window.width())
-    for _ in range(3):  # the side panel takes its share of the width until it is as wide as it may be
-        QApplication.processEvents()
-        short = round(NUMBER_CANVAS[0] * scale - canvas.canvas_rect().width())
-        width = min(window.width() + short, widest)
-        if short <= 0 or width <= window.width():
-            return
-        window.resize(width, window.height())
+    """Widen the window until the number canvas shows at `scale` of its size: digits written with a mouse on a
+    canvas 900 px wide come out better than on one of 450."""
+    grow_window(window, True, lambda: round(NUMBER_CANVAS[0] * scale - canvas.canvas_rect().width()), tries=3)
 
 
 class SidePanelFit(QObject):

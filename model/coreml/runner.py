@@ -248,8 +248,8 @@ class CoreMLModel:
             image = to_float16(image)
         run = self._program.run if self._program is not None else \
             (lambda part: self._run_layers(part)[self.output_blob])
-        result = np.concatenate([np.asarray(run(image[start:start + CHUNK]), np.float32).reshape(
-            len(image[start:start + CHUNK]), -1) for start in range(0, len(image), CHUNK)])
+        parts = [image[start:start + CHUNK] for start in range(0, len(image), CHUNK)]
+        result = np.concatenate([np.asarray(run(part), np.float32).reshape(len(part), -1) for part in parts])
         if result.shape[1] != len(self.labels):
             raise ModelFileError(f"{self.path}: output {self.output_blob!r} has {result.shape[1]} values for "
                                  f"{len(self.labels)} classes")

@@ -117,9 +117,9 @@ class NumberReading:
             return f"Not a number: mark {marks} of {len(self.marks)} is no digit" if len(which) == 1 else \
                 f"Not a number: marks {marks} of {len(self.marks)} are no digits"
         if self.kind == UNSURE:
-            if all(p.verdict.kind == DIGIT for p in self.predictions) and self.together >= NUMBER_SURE:
-                return f"Not sure: {self.text} ({self.ones_astray[1]})"
             if all(p.verdict.kind == DIGIT for p in self.predictions):
+                if self.together >= NUMBER_SURE:  # sure but for its 1s' lean
+                    return f"Not sure: {self.text} ({self.ones_astray[1]})"
                 return f"Not sure: {self.text} (each digit likely, all {len(self.predictions)} together " \
                        f"{self.together:.0%})"
             shown = "".join("?" if p.verdict.kind == UNSURE else str(p.digit) for p in self.predictions)
