@@ -122,7 +122,12 @@ class NumberScreen(QWidget):
         super().__init__(parent)
         self.numbers = numbers
         self.canvas = NumberCanvas(numbers)
-        self.marks_row = QHBoxLayout()
+        # The row keeps a button's height while empty, so the canvas does not move under the pen when the
+        # first digit is read.
+        marks = QWidget()
+        marks.setMinimumHeight(QPushButton("0").sizeHint().height())
+        self.marks_row = QHBoxLayout(marks)
+        self.marks_row.setContentsMargins(0, 0, 0, 0)
         self.marks_row.addStretch(1)
         self.mark_buttons: list[QPushButton] = []
         self.result_label, self.verdict_label = QLabel(), QLabel()
@@ -133,7 +138,7 @@ class NumberScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.canvas)
-        layout.addLayout(self.marks_row)
+        layout.addWidget(marks)
         layout.addWidget(self.result_label)
         layout.addWidget(self.verdict_label)
         layout.addStretch(2)

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.files import files_to_save
 from desktop_app.main_window import MainWindow
@@ -627,6 +628,26 @@ def test_the_number_mode_reads_a_number_drawn_with_the_mouse_and_shows_a_digits_
     again = MainWindow(settings=settings, data_dir=data_dir)
     qtbot.addWidget(again)
     assert again.number_mode  # remembered
+
+
+def test_the_number_canvas_stays_where_it_is_when_the_first_digits_are_read(window, qtbot, drawings):
+    """The digit buttons appear under the canvas with the first reading: the canvas must not move under the
+    pen between strokes."""
+    from model.runtime.numbers import NUMBER_CANVAS
+
+    window.number_action.trigger()
+    canvas = window.number_screen.canvas
+    qtbot.waitUntil(lambda: canvas.isVisible())
+    QApplication.processEvents()
+    before = canvas.mapToGlobal(canvas.canvas_rect().topLeft())
+    rect = canvas.canvas_rect()
+    draw_strokes(canvas, number_strokes(drawings, [2, 0]), rect.width() / NUMBER_CANVAS[0], (rect.x(), rect.y()))
+    assert window.numbers.reading.marks and window.number_screen.mark_buttons[0].isVisible()
+    QApplication.processEvents()
+    assert canvas.mapToGlobal(canvas.canvas_rect().topLeft()) == before
+    window.clear_action.trigger()
+    QApplication.processEvents()
+    assert canvas.mapToGlobal(canvas.canvas_rect().topLeft()) == before
 
 
 def test_the_number_mode_widens_the_window_so_the_number_canvas_is_big_enough_to_write_on(window, qtbot):
