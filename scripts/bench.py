@@ -118,20 +118,26 @@ def bench_predictions(bitmaps: list[np.ndarray]) -> dict:
     return {"predict_ms": results, "forward_ms": forward}
 
 
-def bench_numbers(drawings, count: int = 30) -> dict:
+def eight_digit_numbers(drawings, count: int = 30) -> list:
+    """`count` 8-digit numbers of one writer's digits each, as strokes on the number canvas."""
+    from model.recipe.number_drawings import build_numbers
+    from model.runtime.numbers import on_number_canvas
+    from model.runtime.strokes import parse_number_text
+
+    numbers = [parse_number_text(json.dumps(record), "bench") for record in
+               build_numbers(drawings, count * 4, np.random.default_rng(8))]
+    return [on_number_canvas(n) for n in numbers if n.label is not None and len(n.label) == 8][:count]
+
+
+def bench_numbers(eight: list) -> dict:
     """Reading an 8-digit number of one writer's digits, splitting included, as the number mode does on a
     fresh canvas (nothing remembered from an earlier reading), through each pipeline."""
     from desktop_app.render import render_strokes
-    from model.recipe.number_drawings import build_numbers
     from model.runtime.engines import load_engine, predict_bitmaps
-    from model.runtime.numbers import on_number_canvas, read_number
+    from model.runtime.numbers import read_number
     from model.runtime.pipelines import PIPELINES
-    from model.runtime.strokes import parse_number_text
 
     engine = load_engine("coreml")
-    numbers = [parse_number_text(json.dumps(record), "bench") for record in
-               build_numbers(drawings, count * 4, np.random.default_rng(8))]
-    eight = [on_number_canvas(n) for n in numbers if n.label is not None and len(n.label) == 8][:count]
     by_pipeline = {}
     for pipeline in PIPELINES:
         def read(digits, pipeline=pipeline):
@@ -150,49 +156,72 @@ def bench_numbers(drawings, count: int = 30) -> dict:
             "number_8_digits_ms": by_pipeline, "numbers_timed": len(eight)}
 
 
-def bench_ui(drawings) -> dict:
-    """Fast strokes through a real window: the longest the UI thread is busy
-    with one mouse event (including any live prediction it triggers)."""
+def write(app, canvas, strokes, to_widget=lambda point: point) -> list[float]:
+    """Send `strokes` (canvas units) to `canvas` as a fast pen's mouse events: how long the UI thread is busy
+    with each event, in ms (including any reading it triggers)."""
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    blocks = []
+    for stroke in strokes:
+        for index, point in enumerate([*stroke, None]):
+            at = QPointF(*to_widget(stroke[-1] if point is None else point))
+            if point is None:
+                event = QMouseEvent(QEvent.Type.MouseButtonRelease, at, at, left, none, Qt.KeyboardModifier.NoModifier)
+            else:
+                kind = QEvent.Type.MouseButtonPress if index == 0 else QEvent.Type.MouseMove
+                event = QMouseEvent(kind, at, at, left if index == 0 else none, left, Qt.KeyboardModifier.NoModifier)
+            started = time.perf_counter()
+            QApplication.sendEvent(canvas, event)
+            app.processEvents()
+            blocks.append((time.perf_counter() - started) * 1000)
+            if point is not None:
+                time.sleep(0.004)  # a fast pen: 250 points a second
+    return blocks
+
+
+def bench_ui(drawings, numbers) -> dict:
+    """Fast strokes through a real window: the longest the UI thread is busy with one mouse event (including
+    any live reading it triggers), on the digit screen and writing 8-digit numbers in the number mode."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
     from desktop_app.main_window import MainWindow
+    from model.runtime.numbers import NUMBER_CANVAS
 
     app = QApplication.instance() or QApplication([])
-    window = MainWindow()
+    folder = tempfile.TemporaryDirectory()  # the app's defaults, and the user's settings left alone
+    window = MainWindow(settings=QSettings(str(Path(folder.name) / "bench.ini"), QSettings.Format.IniFormat),
+                        data_dir=Path(folder.name) / "data")
     window.show()
     window.canvas.resize(375, 375)
     app.processEvents()
-    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     predictions = []
     window.predicted.connect(lambda: predictions.append(time.perf_counter()))
     blocks, stroke_seconds, live_updates = [], 0.0, 0
     for drawing in drawings:
         window.clear()
-        for stroke in drawing.strokes:
-            started = time.perf_counter()
-            count_before = len(predictions)
-            for index, (x, y) in enumerate(stroke):
-                kind = QEvent.Type.MouseButtonPress if index == 0 else QEvent.Type.MouseMove
-                event = QMouseEvent(kind, QPointF(x, y), QPointF(x, y), left if index == 0 else none, left,
-                                    Qt.KeyboardModifier.NoModifier)
-                t0 = time.perf_counter()
-                QApplication.sendEvent(window.canvas, event)
-                app.processEvents()
-                blocks.append((time.perf_counter() - t0) * 1000)
-                time.sleep(0.004)  # a fast pen: 250 points a second
-            live_updates += len(predictions) - count_before
-            stroke_seconds += time.perf_counter() - started
-            t0 = time.perf_counter()
-            release = QMouseEvent(QEvent.Type.MouseButtonRelease, QPointF(*stroke[-1]), QPointF(*stroke[-1]),
-                                  left, none, Qt.KeyboardModifier.NoModifier)
-            QApplication.sendEvent(window.canvas, release)
-            app.processEvents()
-            blocks.append((time.perf_counter() - t0) * 1000)
+        started, count_before = time.perf_counter(), len(predictions)
+        blocks += write(app, window.canvas, drawing.strokes)
+        live_updates += len(predictions) - count_before
+        stroke_seconds += time.perf_counter() - started
+    window.number_action.trigger()
+    canvas = window.number_screen.canvas
+    app.processEvents()
+    rect = canvas.canvas_rect()
+    scale = rect.width() / NUMBER_CANVAS[0]
+    number_blocks = []
+    for strokes in numbers:
+        window.clear()
+        number_blocks += write(app, canvas, strokes, lambda p: (rect.x() + p[0] * scale, rect.y() + p[1] * scale))
     window.close()
+    folder.cleanup()
     return {"ui_block_ms_max": round(max(blocks), 2), "ui_block_ms_p50": round(percentile(blocks, 50), 3),
-            "live_predictions_per_s": round(live_updates / stroke_seconds, 1)}
+            "live_predictions_per_s": round(live_updates / stroke_seconds, 1),
+            "number_ui_block_ms_max": round(max(number_blocks), 2),
+            "number_ui_block_ms_p50": round(percentile(number_blocks, 50), 3)}
 
 
 def main(argv=None) -> int:
@@ -232,14 +261,16 @@ def main(argv=None) -> int:
         drawing_file.write_text(json.dumps(drawings[0].to_json()))
         launch = bench_launch(drawing_file, args.launches)
     print("UI thread while drawing fast strokes:", flush=True)
-    ui = bench_ui(drawings[:40])
-    print(f"  longest block {ui['ui_block_ms_max']} ms", flush=True)
+    eight = eight_digit_numbers(drawings)
+    ui = bench_ui(drawings[:40], eight[:10])
+    print(f"  longest block {ui['ui_block_ms_max']} ms; writing 8-digit numbers {ui['number_ui_block_ms_max']} ms",
+          flush=True)
     print("predictions:", flush=True)
     predictions = bench_predictions(bitmaps)
     print("personalising 50 drawings:", flush=True)
     personal = bench_personalise(drawings)
     print("reading numbers:", flush=True)
-    numbers = bench_numbers(drawings)
+    numbers = bench_numbers(eight)
 
     default = predictions["predict_ms"]["coreml/phone"]
     result = {"predict_ms_p50": default["p50"], "predict_ms_p95": default["p95"],
