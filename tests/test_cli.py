@@ -102,3 +102,18 @@ def test_ctrl_c_and_sigterm_say_what_was_not_written(capsys):
     assert run_interruptibly(terminated, "out.keras not written") == EXIT_TERMINATED
     assert capsys.readouterr().err == "terminated; out.keras not written\n"
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_every_tools_help_reads_as_sentences():
+    """Each choice's meaning is joined to the next with "; ", never with ".;"."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    tools = [["-m", "desktop_app"], *(["scripts/" + path.name] for path in sorted((root / "scripts").glob("*.py")))]
+    for tool in tools:
+        shown = subprocess.run([sys.executable, *tool, "--help"], cwd=root, capture_output=True, text=True,
+                               env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "COLUMNS": "400"})
+        assert shown.returncode == 0, (tool, shown.stderr)
+        assert ".;" not in shown.stdout and "usage:" in shown.stdout, tool

@@ -55,10 +55,15 @@ def keras_file(text: str) -> str:
 LEGACY_PIPELINE_NAMES = {"ios": "phone", "mnist": "centred"}
 
 
+def choices_help(helps: dict[str, str]) -> str:
+    """Each choice and what it means, on one line of an option's help: "name: meaning; name: meaning"."""
+    return "; ".join(f"{name}: {text.rstrip('.')}" for name, text in helps.items())
+
+
 def add_pipeline_option(parser: argparse.ArgumentParser, both: bool = False, **keywords) -> None:
     """--pipeline, its choices and help from the pipelines' registry."""
     choices = [*PIPELINES, "both"] if both else list(PIPELINES)
-    text = "; ".join(f"{name}: {PIPELINE_HELP[name]}" for name in PIPELINES)
+    text = choices_help({name: PIPELINE_HELP[name] for name in PIPELINES})
     legacy = ", ".join(LEGACY_PIPELINE_NAMES)
     parser.add_argument("--pipeline", choices=choices, type=lambda name: LEGACY_PIPELINE_NAMES.get(name, name),
                         help=f"{text}{'; both: each in turn' if both else ''} ({legacy} are the old names)",
@@ -67,7 +72,7 @@ def add_pipeline_option(parser: argparse.ArgumentParser, both: bool = False, **k
 
 def add_shrink_option(parser: argparse.ArgumentParser, every: bool = False, **keywords) -> None:
     """--shrink: how the phone pipeline shrinks the canvas (`every`: "all" too)."""
-    text = "; ".join(f"{name}: {SHRINK_HELP[name]}" for name in SHRINKS)
+    text = choices_help({name: SHRINK_HELP[name] for name in SHRINKS})
     parser.add_argument("--shrink", choices=[*SHRINKS, "all"] if every else list(SHRINKS),
                         help=f"how the phone pipeline shrinks the canvas to 28x28 (Core Graphics does not say how the "
                              f"phone does; {DEFAULT_SHRINK} is assumed): {text}"

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from model.errors import ModelFileError
+from model.runtime.cli import choices_help
 from model.runtime.paths import DEFAULT_COREML_MODEL, DEFAULT_KERAS_MODEL
 from model.runtime.pipelines import DEFAULT_SHRINK, SHRINKS, to_model_input
 from model.runtime.verdict import Verdict, judge
@@ -116,7 +117,7 @@ DEFAULT_ENGINE = "coreml"
 
 def engine_help() -> str:
     """--engine's help, from the registry."""
-    return "; ".join(f"{kind.name}: {kind.help}" for kind in ENGINES.values()) + f" (default {DEFAULT_ENGINE})"
+    return choices_help({kind.name: kind.help for kind in ENGINES.values()}) + f" (default {DEFAULT_ENGINE})"
 
 
 def engine_for_path(path: str | os.PathLike) -> str:
