@@ -33,10 +33,10 @@ from desktop_app.teaching import Teaching
 from desktop_app.widgets import (
     SAMPLES_DIR,
     ModelInputView,
+    NumberCanvasWidth,
     ProbabilityBars,
     build_layout,
     grow_for_side_panel,
-    widen_for_number_canvas,
 )
 from model.errors import DataError
 from model.runtime.engines import ENGINES
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
             kept = str(error)
         self.canvas = Canvas(self.session)
         self.number_screen = NumberScreen(self.numbers)
+        self.number_width = NumberCanvasWidth(self, self.number_screen.canvas)
         self.result_label = QLabel()
         self.verdict_label = QLabel()
         self.bars = ProbabilityBars()
@@ -167,7 +168,9 @@ class MainWindow(QMainWindow):
         self._drawing_set_changed()
         if self.number_mode:
             self.numbers.read()
-            QTimer.singleShot(0, self, lambda: widen_for_number_canvas(self, self.number_screen.canvas))
+            QTimer.singleShot(0, self, self.number_width.widen)
+        else:
+            self.number_width.restore()
         self._show_all()
 
     def _show_all(self) -> None:

@@ -271,10 +271,25 @@ def grow_for_side_panel(window: QWidget, side_scroll: QScrollArea, on_screen: bo
     grow_window(window, False, shortfall, on_screen)
 
 
-def widen_for_number_canvas(window: QWidget, canvas: QWidget, scale: float = 0.6) -> None:
-    """Widen the window until the number canvas shows at `scale` of its size: digits written with a mouse on a
-    canvas 900 px wide come out better than on one of 450."""
-    grow_window(window, True, lambda: round(NUMBER_CANVAS[0] * scale - canvas.canvas_rect().width()), tries=3)
+class NumberCanvasWidth:
+    """Entering the number mode widens the window until the number canvas shows at `scale` of its size (digits
+    written with a mouse on a canvas 900 px wide come out better than on one of 450); leaving it gives the
+    window back the width it had, unless it was resized in between."""
+
+    def __init__(self, window: QWidget, canvas: QWidget, scale: float = 0.6):
+        self.window, self.canvas, self.scale = window, canvas, scale
+        self.widths: tuple[int, int] | None = None  # before and after widening
+
+    def widen(self) -> None:
+        before = self.window.width()
+        grow_window(self.window, True, lambda: round(NUMBER_CANVAS[0] * self.scale - self.canvas.canvas_rect().width()),
+                    tries=3)
+        self.widths = (before, self.window.width()) if self.window.width() != before else None
+
+    def restore(self) -> None:
+        if self.widths is not None and self.window.width() == self.widths[1] and not self.window.isMaximized():
+            self.window.resize(self.widths[0], self.window.height())
+        self.widths = None
 
 
 class SidePanelFit(QObject):

@@ -650,7 +650,7 @@ def test_the_number_canvas_stays_where_it_is_when_the_first_digits_are_read(wind
     assert canvas.mapToGlobal(canvas.canvas_rect().topLeft()) == before
 
 
-def test_the_number_mode_widens_the_window_so_the_number_canvas_is_big_enough_to_write_on(window, qtbot):
+def test_the_number_mode_widens_the_window_for_its_canvas_and_leaving_it_gives_the_width_back(window, qtbot):
     from model.runtime.numbers import NUMBER_CANVAS
 
     window.resize(640, 740)  # the offscreen screen is 800 px wide
@@ -661,6 +661,14 @@ def test_the_number_mode_widens_the_window_so_the_number_canvas_is_big_enough_to
     canvas = window.number_screen.canvas
     qtbot.waitUntil(lambda: canvas.canvas_rect().width() >= 0.6 * NUMBER_CANVAS[0] - 1 or window.width() == widest)
     assert window.width() > start and window.side_scroll.width() <= 440
+    window.number_action.trigger()  # back to the phone's screen: the window as it was
+    assert not window.number_mode and window.width() == start
+    window.number_action.trigger()
+    qtbot.waitUntil(lambda: window.width() > start)
+    window.resize(window.width() - 10, window.height())  # resized by the user: left as it is
+    qtbot.waitUntil(lambda: window.width() == widest - 10)
+    window.number_action.trigger()
+    assert window.width() == widest - 10
 
 
 def test_an_x_written_among_ones_is_not_a_sure_number_and_its_leaning_strokes_are_marked_unsure(window):
