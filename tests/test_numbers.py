@@ -115,6 +115,12 @@ def test_the_verdict_names_the_unsure_digit_and_the_mark_that_is_none():
     none = NumberReading([mark] * 3, [said((1, 0.9)), said((8, 0.2), (3, 0.1)), said((6, 0.9))])
     assert none.kind == NOT_A_DIGIT and none.verdict_text == "Not a number: mark 2 of 3 is no digit"
     assert NumberReading([], []).verdict_text == "Nothing drawn"
+    # Every reason is named: an unsure digit and 1s leaning apart, as a flagged 1 beside an X's strokes may be.
+    upright, left, right = Mark((0,), (0, 0, 1, 1), 0.0), Mark((1,), (0, 0, 1, 1), -25.0), Mark((2,), (0, 0, 1, 1), 25.0)
+    both = NumberReading([upright, left, right, mark], [said((1, 0.5), (7, 0.45))] + [said((1, 0.99))] * 3)
+    assert both.verdict_text == "Not sure: ?111 (1 or 7; its 1s lean different ways)"
+    weak = NumberReading([left, right, mark], [said((1, 0.8))] * 3)
+    assert weak.verdict_text == "Not sure: 111 (each digit likely, all 3 together 51%; its 1s lean different ways)"
 
 
 def straight(top: tuple[float, float], bottom: tuple[float, float], points: int = 30) -> list[tuple[float, float]]:

@@ -108,7 +108,7 @@ class NumberReading:
 
     @property
     def verdict_text(self) -> str:
-        """The number; "not sure: 20?6 (2 or 7)"; or which mark is no digit."""
+        """The number; "not sure: 20?6 (2 or 7)" with every reason it has; or which mark is no digit."""
         if not self.predictions:
             return "Nothing drawn"
         if self.kind == NOT_A_DIGIT:
@@ -117,15 +117,13 @@ class NumberReading:
             return f"Not a number: mark {marks} of {len(self.marks)} is no digit" if len(which) == 1 else \
                 f"Not a number: marks {marks} of {len(self.marks)} are no digits"
         if self.kind == UNSURE:
-            if all(p.verdict.kind == DIGIT for p in self.predictions):
-                if self.together >= NUMBER_SURE:  # sure but for its 1s' lean
-                    return f"Not sure: {self.text} ({self.ones_astray[1]})"
-                return f"Not sure: {self.text} (each digit likely, all {len(self.predictions)} together " \
-                       f"{self.together:.0%})"
             shown = "".join("?" if p.verdict.kind == UNSURE else str(p.digit) for p in self.predictions)
-            doubts = ", ".join(f"{p.verdict.digit} or {p.verdict.runner_up}" for p in self.predictions
-                               if p.verdict.kind == UNSURE)
-            return f"Not sure: {shown} ({doubts})"
+            reasons = [f"{p.verdict.digit} or {p.verdict.runner_up}" for p in self.predictions
+                       if p.verdict.kind == UNSURE]
+            if not reasons and self.together < NUMBER_SURE:
+                reasons.append(f"each digit likely, all {len(self.predictions)} together {self.together:.0%}")
+            reasons += [self.ones_astray[1]] if self.ones_astray[0] else []
+            return f"Not sure: {shown} ({'; '.join(reasons)})"
         return self.text
 
 
