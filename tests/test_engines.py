@@ -45,7 +45,7 @@ def test_an_engine_whose_modules_are_missing_says_what_to_install():
 
 def test_the_help_names_every_engine_from_the_registry():
     text = engine_help()
-    assert all(f"{kind.name}: {kind.help}" in text for kind in ENGINES.values())
+    assert all(f"{kind.name}: {kind.help.rstrip('.')}" in text for kind in ENGINES.values())
 
 
 def test_the_shipped_core_ml_model_answers_ten_probabilities_and_a_verdict():
