@@ -8,8 +8,10 @@ gaps from overlapping to wide (model/recipe/number_drawings.py says what such
 numbers can and cannot tell). A line per number: its canvas, its label (the
 digits), its writer, the strokes of each digit in order ("digits") and the gaps.
 With --marks FILE (drawings that are no digit, such as letters), one of them is
-put among each number's digits and the number is left unlabelled. Built from
-UNIPEN's sample, for measuring only: never train or tune on it.
+put among each number's digits and the number is left unlabelled; with --joined,
+two neighbouring digits of each are written in one stroke ("joined_at": the left
+one), which no split can undo. Built from UNIPEN's sample, for measuring only:
+never train or tune on it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=non_negative_int, default=1)
     parser.add_argument("--count", type=positive_int, default=1000, help="how many numbers")
     parser.add_argument("--marks", help="drawings that are no digit: one among each number's digits")
+    parser.add_argument("--joined", action="store_true",
+                        help="two neighbouring digits of each number written in one stroke, as a writer joins them")
     args = parser.parse_args(argv)
     if not args.out.endswith((".jsonl", ".jsonl.gz")):
         parser.error(f"--out {args.out}: a file of numbers is .jsonl or .jsonl.gz")
@@ -45,9 +49,10 @@ def main(argv=None) -> int:
         from model.runtime.strokes import read_drawings, write_records
 
         marks = read_drawings(args.marks) if args.marks else []
-        numbers = build_numbers(read_drawings(args.strokes), args.count, np.random.default_rng(args.seed), marks)
+        numbers = build_numbers(read_drawings(args.strokes), args.count, np.random.default_rng(args.seed), marks,
+                                joined=args.joined)
         write_records(args.out, numbers)
-        lengths = [len(n["digits"]) for n in numbers]
+        lengths = [len(n["gaps"]) + 1 for n in numbers]
         print(f"wrote {len(numbers)} numbers of {min(lengths)} to {max(lengths)} marks to {args.out}")
         return 0
 

@@ -200,12 +200,33 @@ def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["numbers_count"] == 12
-    for key in ("number_read_right", "digits_read_right", "digits_split_right", "not_sure", "not_a_digit"):
+    for key in ("number_read_right", "digits_read_right", "digits_split_right", "not_sure", "not_a_digit",
+                "number_read_surely_but_wrong"):
         assert set(figures[key]) == {"phone", "centred"} and 0 <= figures[key]["phone"] <= 1
     lines = [json.loads(line) for line in answers.read_text().splitlines()]
     assert len(lines) == 12 and all(len(line["phone"]["number"]) == len(line["phone"]["marks"]) for line in lines)
     digits = run_script("scripts/evaluate.py", "--numbers", str(strokes_file), "--json")
     assert digits.returncode == 2 and "'label' is the digit" in digits.stderr and str(strokes_file) in digits.stderr
+
+
+def test_numbers_with_two_digits_joined_in_one_stroke_are_built_and_their_sure_misreadings_counted(drawings):
+    """A writer who joins two digits in one stroke: one stroke fewer, the pen going on from the end of the left
+    digit's last stroke to the start of the right one's first; read surely, the number is counted as wrong."""
+    from model.recipe.measure import NumberTally
+
+    tally, wrong, engine = NumberTally(), 0, load_engine("coreml")
+    for seed in range(20):
+        before, = build_numbers(drawings, 1, np.random.default_rng(seed))
+        after, = build_numbers(drawings, 1, np.random.default_rng(seed), joined=True)
+        end = sum(before["digits"][:after["joined_at"] + 1])  # the right digit's first stroke
+        assert after["strokes"] == [*before["strokes"][:end - 1], before["strokes"][end - 1] + before["strokes"][end],
+                                    *before["strokes"][end + 1:]]
+        assert "digits" not in after and after["label"] == before["label"]
+        drawing = parse_number_text(json.dumps(after), "joined")
+        reading = read_number(on_number_canvas(drawing), reader(engine))
+        tally.add(drawing, None, None, reading)
+        wrong += reading.kind == DIGIT and reading.text != drawing.label
+    assert tally.figures()["number_read_surely_but_wrong"] == wrong / 20
 
 
 def scripted(sure_of: dict):

@@ -370,6 +370,7 @@ class NumberTally:
             self.count("unlabelled_read_surely_as_a_number", reading.kind == DIGIT)
             return
         self.count("number_read_right", reading.text == drawing.label)
+        self.count("number_read_surely_but_wrong", reading.kind == DIGIT and reading.text != drawing.label)
         self.count(f"number_read_right_{len(drawing.label)}_digits", reading.text == drawing.label)
         if counts is None:
             return

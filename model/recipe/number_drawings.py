@@ -32,9 +32,12 @@ def ink_extent(strokes) -> tuple[float, float, float, float]:
     return float(left), float(top), float(right), float(bottom)
 
 
-def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Drawing] = ()) -> dict:
+def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Drawing] = (),
+                 joined: bool = False) -> dict:
     """One number's JSON record from one writer's digits (and `marks` that are no digit put among them,
-    which leave it unlabelled)."""
+    which leave it unlabelled); `joined`: two neighbouring digits written in one stroke, the pen going on
+    from the end of the left one's last stroke to the start of the right one's first, as a writer joins
+    digits (the record then says which, and no longer which strokes each digit has)."""
     height = rng.uniform(*HEIGHT) * CANVAS_SIZE
     slope = rng.uniform(-SLOPE, SLOPE)
     pieces, at = list(digits), []
@@ -59,13 +62,19 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
     canvas_width = max(NUMBER_CANVAS[0], int(np.ceil(x + MARGIN)))
     ys = [y for stroke in placed for _, y in stroke]
     if max(ys) - min(ys) > CANVAS_SIZE - 2 * MARGIN:  # a long number on a steep baseline: less steep
-        return build_number(digits, rng, marks)
+        return build_number(digits, rng, marks, joined)
     shift = (CANVAS_SIZE - (max(ys) - min(ys))) / 2 - min(ys)  # the number centred on the canvas's height
     strokes = [[[round(px, 2), round(py + shift, 2)] for px, py in stroke] for stroke in placed]
     record = {"canvas": [canvas_width, CANVAS_SIZE]}
     if not marks:
         record["label"] = "".join(str(d.label) for d in digits)
     record.update({"writer": digits[0].writer, "digits": counts, "gaps": gaps})
+    if joined:
+        left = int(rng.integers(len(counts) - 1))
+        end = sum(counts[:left + 1])  # the right digit's first stroke; the left one's last is just before
+        strokes[end - 1:end + 1] = [strokes[end - 1] + strokes[end]]
+        del record["digits"]
+        record["joined_at"] = left
     if marks:
         record["marks_at"] = at
     record["strokes"] = strokes
@@ -73,9 +82,9 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
 
 
 def build_numbers(drawings: list[Drawing], count: int, rng: np.random.Generator, marks: list[Drawing] = (),
-                  where: str = "--strokes") -> list[dict]:
+                  where: str = "--strokes", joined: bool = False) -> list[dict]:
     """`count` numbers, each of one writer's digits (writers with too few digits give shorter numbers);
-    with `marks`, one of them among each number's digits."""
+    with `marks`, one of them among each number's digits; `joined`, two of its digits in one stroke."""
     by_writer: dict[str, list[Drawing]] = defaultdict(list)
     for drawing in drawings:
         if drawing.label is not None:
@@ -89,5 +98,5 @@ def build_numbers(drawings: list[Drawing], count: int, rng: np.random.Generator,
         length = min(int(rng.integers(DIGITS[0], DIGITS[1] + 1)), len(own))
         chosen = [own[i] for i in rng.choice(len(own), length, replace=False)]
         extra = [marks[int(rng.integers(len(marks)))]] if marks else []
-        numbers.append(build_number(chosen, rng, extra))
+        numbers.append(build_number(chosen, rng, extra, joined))
     return numbers
