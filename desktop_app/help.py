@@ -25,7 +25,7 @@ HELP_TEXT = (
     f"multiply to {NUMBER_SURE:g} or more, and its 1s lean alike, as one writer's do (within {LEAN_APART:g}° of "
     f"each other, none past {STEEPEST:g}° from upright): a letter such as an X or an M is often read stroke by "
     "stroke as 1s. A digit or a 1 in doubt is boxed in orange; its button under the canvas (or a right-click on its box) "
-    "shows its bars.</p>"
+    "shows its bars. Lift the pen between digits: two joined in one stroke are one mark, which no split undoes.</p>"
 )
 
 

@@ -33,8 +33,8 @@ class NumberCanvas(StrokeCanvas):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self.setMinimumSize(240, 60)
-        self.setToolTip("Write a number, digit by digit, the digits at least a third as tall as the canvas; "
-                        "right-click a digit to show its bars")
+        self.setToolTip("Write a number digit by digit, lifting the pen between digits, each at least a third "
+                        "as tall as the canvas; right-click a digit to show its bars")
         numbers.subscribe(lambda what: self.update() if what in (DRAWING, PREDICTION) else None)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
