@@ -281,6 +281,8 @@ class NumberCanvasWidth:
         self.widths: tuple[int, int] | None = None  # before and after widening
 
     def widen(self) -> None:
+        if not self.canvas.isVisible():  # the mode was left before this ran
+            return
         before = self.window.width()
         grow_window(self.window, True, lambda: round(NUMBER_CANVAS[0] * self.scale - self.canvas.canvas_rect().width()),
                     tries=3)
