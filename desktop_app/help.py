@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from model.runtime.engines import ENGINES
-from model.runtime.numbers import LEAN_APART, NUMBER_SURE, STEEPEST
+from model.runtime.numbers import LEAN_APART, NUMBER_SURE, ON_A_ONE_SURE, STEEPEST
 from model.runtime.pipelines import PIPELINE_HELP, PIPELINE_TITLES, PIPELINES, SHRINK_HELP, SHRINK_TITLES, SHRINKS
 
 HELP_TEXT = (
@@ -24,7 +24,9 @@ HELP_TEXT = (
     "as the phone reads one digit. A number is read surely only when every digit is, their top probabilities "
     f"multiply to {NUMBER_SURE:g} or more, and its 1s lean alike, as one writer's do (within {LEAN_APART:g}° of "
     f"each other, none past {STEEPEST:g}° from upright): a letter such as an X or an M is often read stroke by "
-    "stroke as 1s. A digit or a 1 in doubt is boxed in orange; its button under the canvas (or a right-click on its box) "
+    "stroke as 1s. Nor is it read surely when a digit starts or ends on a 1 beside it and is read below "
+    f"{ON_A_ONE_SURE:.0%}: a k's or an R's strokes are drawn on from its stem. A digit or a 1 in doubt is boxed "
+    "in orange; its button under the canvas (or a right-click on its box) "
     "shows its bars. Lift the pen between digits: two joined in one stroke are one mark, which no split undoes.</p>"
 )
 

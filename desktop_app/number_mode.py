@@ -71,10 +71,10 @@ class NumberCanvas(StrokeCanvas):
         metrics = QFontMetricsF(font)
         places = reading_places([mark.box for mark in reading.marks],
                                 [metrics.horizontalAdvance(p.verdict.text) for p in reading.predictions], scale)
-        astray = reading.ones_astray[0]
+        doubted = reading.in_doubt
         for index, (mark, prediction, place) in enumerate(zip(reading.marks, reading.predictions, places,
                                                               strict=True)):
-            colour = UNSURE_COLOUR if index in astray else KIND_COLOURS.get(prediction.verdict.kind, UNSURE_COLOUR)
+            colour = UNSURE_COLOUR if index in doubted else KIND_COLOURS.get(prediction.verdict.kind, UNSURE_COLOUR)
             pen = QPen(colour, (3.0 if index == (self.numbers.selected or 0) else 1.5) / scale)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -161,12 +161,12 @@ class NumberScreen(QWidget):
             button.clicked.connect(lambda _=False, i=index: self.numbers.select(i))
             self.marks_row.insertWidget(index, button)
             self.mark_buttons.append(button)
-        astray = self.numbers.reading.ones_astray[0]
+        doubted = self.numbers.reading.in_doubt
         for index, button in enumerate(self.mark_buttons):
             button.setVisible(index < len(marks))
             if index < len(marks):
                 verdict = marks[index].verdict
-                button.setText(str(verdict.digit) if verdict.kind == DIGIT and index not in astray else
+                button.setText(str(verdict.digit) if verdict.kind == DIGIT and index not in doubted else
                                "✗" if verdict.kind == NOT_A_DIGIT else f"{verdict.digit}?")
                 button.setToolTip(f"Digit {index + 1}: {self.numbers.mark_text(index)}; show its bars")
                 button.setChecked(index == (self.numbers.selected or 0))

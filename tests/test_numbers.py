@@ -247,6 +247,28 @@ def scripted(sure_of: dict):
     return read
 
 
+def test_a_digit_drawn_on_from_a_one_is_read_surely_only_when_the_model_is_all_but_certain():
+    """A k's "<" or an R's bowl is drawn on from its stem: read as 1 and a digit, the number is not sure unless
+    that digit's top probability reaches ON_A_ONE_SURE; the same digit written apart from the 1 is."""
+    from model.runtime.numbers import ON_A_ONE_SURE, ends_on
+
+    stem = [(100.0, 100.0), (100.0, 200.0), (100.0, 300.0)]  # 3 points: read as 1
+    arm = [(104.0, 210.0), (180.0, 100.0), (181.0, 101.0), (185.0, 300.0)]  # 4 points, starting on the stem
+    apart = [(160.0, 210.0), (230.0, 100.0), (231.0, 101.0), (235.0, 300.0)]  # the same, 50 px off the stem
+    assert ends_on([arm], [stem]) and not ends_on([apart], [stem])
+    assert ends_on([[(110.0, 150.0), (200.0, 150.0)]], [stem])  # within two brush reaches of the 1's pen path
+    assert not ends_on([[(111.0, 150.0), (200.0, 150.0)]], [stem])
+    assert not ends_on([[(1e300, 150.0), (-1e300, 150.0)]], [stem])  # far past what floats measure: no touch
+    for top, sure in ((0.9, False), (ON_A_ONE_SURE, True)):
+        drawn = read_number([stem, arm], scripted({(3,): 1, (4,): (4, top)}))
+        assert drawn.text == "14" and [m.on_a_one for m in drawn.marks] == [False, True]
+        assert (drawn.kind == DIGIT) == sure and drawn.in_doubt == ([] if sure else [1])
+        if not sure:
+            assert drawn.verdict_text == "Not sure: 14 (digit 2 is drawn on from a 1, as a k's or an R's strokes are)"
+        written_apart = read_number([stem, apart], scripted({(3,): 1, (4,): (4, top)}))
+        assert written_apart.text == "14" and written_apart.kind == DIGIT
+
+
 def test_a_short_mark_or_one_deep_within_its_neighbours_span_is_no_digit_of_its_own():
     """Even where its pieces read more surely alone: a tick a quarter of the digits' height is too short to be
     a digit, and a 4's stem standing in the middle of its loop's span is too deep in it; a 1 overlapping its
