@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -77,6 +78,8 @@ class Mark:
 
 @dataclass(frozen=True)
 class NumberReading:
+    """A number's marks and their readings; what follows from them is worked out once, when first asked (the
+    canvas, its buttons and the verdict ask several times an update)."""
     marks: list[Mark]
     predictions: list  # a Prediction (model.runtime.engines) for each mark
 
@@ -85,12 +88,12 @@ class NumberReading:
         """The phone's answer for each mark, side by side: what it would print digit by digit."""
         return "".join(str(p.digit) for p in self.predictions)
 
-    @property
+    @cached_property
     def together(self) -> float:
         """The product of the digits' top probabilities."""
         return math.prod(float(p.probabilities.max()) for p in self.predictions)
 
-    @property
+    @cached_property
     def ones_astray(self) -> tuple[list[int], str | None]:
         """The marks read surely as 1s that cannot be one writer's (LEAN_APART, STEEPEST), and why."""
         leans = [(index, mark.lean) for index, (mark, p) in enumerate(zip(self.marks, self.predictions, strict=True))
@@ -101,7 +104,7 @@ class NumberReading:
         astray = [index for index, lean in leans if any(apart(lean, other) > LEAN_APART for _, other in leans)]
         return (astray, "its 1s lean different ways") if astray else ([], None)
 
-    @property
+    @cached_property
     def drawn_from_ones(self) -> tuple[list[int], str | None]:
         """The digits read surely but below ON_A_ONE_SURE that start or end on a neighbouring 1, and why."""
         drawn = [index for index, (mark, p) in enumerate(zip(self.marks, self.predictions, strict=True))
@@ -112,12 +115,12 @@ class NumberReading:
         return drawn, f"digit {which} is drawn on from a 1, as a k's or an R's strokes are" if len(drawn) == 1 \
             else f"digits {which} are drawn on from 1s, as a k's or an R's strokes are"
 
-    @property
+    @cached_property
     def in_doubt(self) -> list[int]:
         """The marks read surely one by one that keep the number from being read surely."""
         return sorted({*self.ones_astray[0], *self.drawn_from_ones[0]})
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """DIGIT when every mark is surely a digit, all of them together are (NUMBER_SURE), its 1s lean alike
         and none is drawn on from a 1; NOT_A_DIGIT when any mark is none; else UNSURE."""
