@@ -27,7 +27,8 @@ HELP_TEXT = (
     "stroke as 1s. Nor is it read surely when a digit starts or ends on a 1 beside it and is read below "
     f"{ON_A_ONE_SURE:.0%}: a k's or an R's strokes are drawn on from its stem. A digit or a 1 in doubt is boxed "
     "in orange; its button under the canvas (or a right-click on its box) "
-    "shows its bars. Lift the pen between digits: two joined in one stroke are one mark, which no split undoes.</p>"
+    "shows its bars. Lift the pen between digits: a stroke that runs on from one digit into the next is cut "
+    "where it joins them, and the number is then at most <i>not sure</i>.</p>"
 )
 
 

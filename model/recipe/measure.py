@@ -335,9 +335,9 @@ def measure_numbers(args: Namespace, render: Callable, log: Callable[[str], None
                 engine, [render(d) for d in digits], pipeline, shrink))
             tally.add(drawing, counts, gaps, reading)
             answer[pipeline] = {"number": reading.text, "verdict": reading.kind, "verdict_text": reading.verdict_text,
-                                "marks": [{"strokes": list(mark.strokes), **answer_of(p.digit, p.verdict.kind,
-                                                                                       p.probabilities)}
-                                          for mark, p in zip(reading.marks, reading.predictions, strict=True)]}
+                                "marks": [{"strokes": list(reading.drawn(index)), **answer_of(p.digit, p.verdict.kind,
+                                                                                               p.probabilities)}
+                                          for index, p in enumerate(reading.predictions)]}
         figures = tally.figures()
         for key, value in figures.items():
             result.setdefault(key, {})[pipeline] = value
@@ -376,7 +376,7 @@ class NumberTally:
             return
         starts = np.cumsum([0, *counts])
         truth = [tuple(range(starts[i], starts[i + 1])) for i in range(len(counts))]
-        marks = {mark.strokes: p.digit for mark, p in zip(reading.marks, reading.predictions, strict=True)}
+        marks = {reading.drawn(index): p.digit for index, p in enumerate(reading.predictions) if reading.whole(index)}
         split = [strokes in marks for strokes in truth]
         read = [strokes in marks and marks[strokes] == int(digit)
                 for strokes, digit in zip(truth, drawing.label, strict=True)]

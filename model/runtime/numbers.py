@@ -11,20 +11,22 @@ whose digits the model reads most surely, with a prior against splits a person
 would not make (a digit much wider than tall or much shorter than the others, a
 gap inside a digit, a mark deep within its neighbour's span). So a 4 or a 5
 drawn in two strokes, a flag, a bar through a zero are one digit, and digits
-that touch or overlap a little are still two.
+that touch or overlap a little are still two. A stroke that runs on from one
+digit into the next is cut where it joins them (joins), and its pieces are
+split like strokes.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
 
-from model.runtime.strokes import CANVAS_SIZE, Stroke
+from model.runtime.strokes import CANVAS_SIZE, Point, Stroke
 from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 
 NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
@@ -62,6 +64,14 @@ STEEPEST = 40.0
 # Chosen by a rule written before measuring, on two samples of numbers of UJI's and DigiLeTs' writers with
 # DigiLeTs' letters and Quick, Draw! doodles among them (docs/history.md).
 ON_A_ONE_SURE = 0.99
+# A writer may join two digits in one stroke (the pen going on from one to the next). A stroke that, read alone,
+# is no sure digit is cut where a vertical line crosses its pen path once and its path on each side is at least
+# SHORTEST of the digit height tall, at the middle of each run of such lines, CUT_STEP apart. Its pieces are
+# split like strokes, so the split joins them again unless they read better apart by more than CUT_COST; a
+# number with a digit cut so is never read surely. Chosen by rules written before measuring, on numbers of UJI's
+# and DigiLeTs' writers with two digits joined, and without (docs/history.md).
+CUT_STEP = 4.0
+CUT_COST = 2.0  # per cut the split keeps, in the prior's units: a digit is cut only where its pieces read far better
 
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
@@ -82,6 +92,22 @@ class NumberReading:
     canvas, its buttons and the verdict ask several times an update)."""
     marks: list[Mark]
     predictions: list  # a Prediction (model.runtime.engines) for each mark
+    strokes: list[Stroke] = field(default_factory=list)  # the marks' strokes point into these: the number's,
+    # each cut where it joins two digits
+    cut_from: list[int] = field(default_factory=list)  # for each of `strokes`, the stroke drawn it is (part of)
+
+    def mark_strokes(self, index: int) -> list[Stroke]:
+        """The strokes of mark `index` as read, the pieces of a stroke it holds joined again."""
+        return rejoined(self.marks[index].strokes, self.strokes, self.cut_from)
+
+    def drawn(self, index: int) -> tuple[int, ...]:
+        """The strokes drawn that mark `index` holds, whole or in part."""
+        return tuple(sorted({self.cut_from[i] for i in self.marks[index].strokes}))
+
+    def whole(self, index: int) -> bool:
+        """Whether mark `index` holds each stroke drawn it holds whole (no piece of one cut where it joins)."""
+        held = [self.cut_from[i] for i in self.marks[index].strokes]
+        return all(held.count(stroke) == self.cut_from.count(stroke) for stroke in set(held))
 
     @property
     def text(self) -> str:
@@ -116,14 +142,23 @@ class NumberReading:
             else f"digits {which} are drawn on from 1s, as a k's or an R's strokes are"
 
     @cached_property
+    def cut_apart(self) -> tuple[list[int], str | None]:
+        """The marks holding a piece of a stroke cut where it joins two digits, and why they are in doubt."""
+        cut = [index for index in range(len(self.marks)) if self.cut_from and not self.whole(index)]
+        if not cut:
+            return [], None
+        which = " and ".join(", ".join(str(index + 1) for index in cut).rsplit(", ", 1))
+        return cut, f"digits {which} are cut from one stroke: lift the pen between digits"
+
+    @cached_property
     def in_doubt(self) -> list[int]:
         """The marks read surely one by one that keep the number from being read surely."""
-        return sorted({*self.ones_astray[0], *self.drawn_from_ones[0]})
+        return sorted({*self.ones_astray[0], *self.drawn_from_ones[0], *self.cut_apart[0]})
 
     @cached_property
     def kind(self) -> str:
         """DIGIT when every mark is surely a digit, all of them together are (NUMBER_SURE), its 1s lean alike
-        and none is drawn on from a 1; NOT_A_DIGIT when any mark is none; else UNSURE."""
+        and none is drawn on from a 1 or cut from one stroke; NOT_A_DIGIT when any mark is none; else UNSURE."""
         kinds = {p.verdict.kind for p in self.predictions}
         if not self.predictions:
             return NOT_A_DIGIT
@@ -148,7 +183,8 @@ class NumberReading:
                        if p.verdict.kind == UNSURE]
             if not reasons and self.together < NUMBER_SURE:
                 reasons.append(f"each digit likely, all {len(self.predictions)} together {self.together:.0%}")
-            reasons += [reason for indices, reason in (self.ones_astray, self.drawn_from_ones) if indices]
+            reasons += [reason for indices, reason in (self.ones_astray, self.drawn_from_ones, self.cut_apart)
+                        if indices]
             return f"Not sure: {shown} ({'; '.join(reasons)})"
         return self.text
 
@@ -275,19 +311,28 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     """Split `strokes` (on the number's canvas, in the order drawn) into digits and read each.
     `read(digits)` reads digits already placed on the phone's canvas and returns a Prediction for each, in
     one call."""
-    strokes = [list(stroke) for stroke in strokes if stroke]
-    if not strokes:
+    drawn = [list(stroke) for stroke in strokes if stroke]
+    if not drawn:
         return NumberReading([], [])
+    digit = digit_height([ink_box([stroke]) for stroke in drawn])
+    # Each stroke alone first; one read surely as a digit alone is not looked at for joins.
+    strokes, cut_from, predictions = [], [], {}
+    for index, (stroke, alone) in enumerate(zip(drawn, read([placed([stroke]) for stroke in drawn]), strict=True)):
+        pieces = [stroke] if alone.verdict.kind == DIGIT else cut_at(stroke, joins(stroke, digit))
+        if len(pieces) == 1:
+            predictions[(len(strokes),)] = alone
+        strokes += pieces
+        cut_from += [index] * len(pieces)
     boxes = [ink_box([stroke]) for stroke in strokes]
-    digit = digit_height(boxes)
     splits = [(order, runs(order, boxes, digit)) for order in orders(boxes)]
     groups = list(dict.fromkeys(group_of(order, run) for order, found in splits for run in found))
-    priors = {group: prior([boxes[i] for i in group], digit) for group in groups}
-    predictions: dict[tuple[int, ...], object] = {}
+    priors = {group: prior([boxes[i] for i in group], digit) + CUT_COST / 2 * len(loose_ends(group, cut_from))
+              for group in groups}
 
     def read_groups(chosen: list[tuple[int, ...]]) -> None:
-        predictions.update(zip(chosen, read([placed([strokes[i] for i in group]) for group in chosen]),
-                               strict=True))
+        if chosen:
+            predictions.update(zip(chosen, read([placed(rejoined(group, strokes, cut_from)) for group in chosen]),
+                                   strict=True))
 
     def cost(group: tuple[int, ...]) -> float:
         return -math.log(max(float(predictions[group].probabilities.max()), FLOOR)) + priors[group]
@@ -298,8 +343,8 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
         return sum(cost((i,)) for i in group) + sum(between(boxes[a], boxes[b], digit)
                                                     for a, b in pairwise(alone))
 
-    # Each stroke alone first: a group whose prior alone costs more than its strokes read apart is not read.
-    read_groups([group for group in groups if len(group) == 1])
+    # Each piece alone next: a group whose prior alone costs more than its strokes read apart is not read.
+    read_groups([group for group in groups if len(group) == 1 and group not in predictions])
     read_groups([group for group in groups if len(group) > 1 and priors[group] < apart(group)])
     costs = {group: cost(group) if group in predictions else math.inf for group in groups}
     group_boxes = {group: union([boxes[i] for i in group]) for group in groups}
@@ -314,7 +359,67 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
                                                               [strokes[i] for i in marks[j].strokes])
                                         for j in (index - 1, index + 1) if 0 <= j < len(marks)))
              for index, mark in enumerate(marks)]
-    return NumberReading(marks, [predictions[mark.strokes] for mark in marks])
+    return NumberReading(marks, [predictions[mark.strokes] for mark in marks], strokes, cut_from)
+
+
+def joins(stroke: Stroke, digit: float) -> list[tuple[int, Point]]:
+    """Where a stroke joins two digits: for each cut, its segment (by the index of its first point) and the
+    point on it, in the order drawn. A cut is at the middle of a run of vertical lines, CUT_STEP apart, that
+    cross the pen path once, where the path on each side is at least SHORTEST of the digit height tall."""
+    path = np.asarray(stroke, np.float64)
+    if len(path) < 3 or not np.isfinite(path).all():
+        return []
+    xs, ys = path[:, 0], path[:, 1]
+    lines = np.arange(xs.min() + CUT_STEP, xs.max(), CUT_STEP)
+    if not len(lines) or len(lines) * len(path) > 4_000_000:  # a stroke from a file may reach far off the canvas
+        return []
+    low, high = np.minimum(xs[:-1], xs[1:])[:, None], np.maximum(xs[:-1], xs[1:])[:, None]
+    crossing = (low < lines) & (lines <= high)  # segment by line; a path touching a line and turning back crosses twice
+    segment = crossing.argmax(axis=0)
+    tall = SHORTEST * digit - 2 * BRUSH_REACH
+    before = np.maximum.accumulate(ys) - np.minimum.accumulate(ys)  # the path's height up to each point
+    after = (np.maximum.accumulate(ys[::-1]) - np.minimum.accumulate(ys[::-1]))[::-1]  # from each point on
+    cuttable = (crossing.sum(axis=0) == 1) & (before[segment] >= tall) & (after[segment + 1] >= tall)
+    cuts = []
+    for run in np.split(np.flatnonzero(cuttable), np.flatnonzero(np.diff(np.flatnonzero(cuttable)) > 1) + 1):
+        if len(run):
+            line = run[len(run) // 2]
+            at = int(segment[line])
+            (x0, y0), (x1, y1) = path[at], path[at + 1]
+            along = (lines[line] - x0) / (x1 - x0)
+            cuts.append((at, (float(lines[line]), float(y0 + along * (y1 - y0)))))
+    return sorted(cuts)
+
+
+def cut_at(stroke: Stroke, cuts: Sequence[tuple[int, Point]]) -> list[Stroke]:
+    """A stroke cut into pieces at `cuts` (as joins gives them); each piece ends where the next begins."""
+    pieces, piece, cuts = [], [tuple(stroke[0])], list(cuts)
+    for at in range(len(stroke) - 1):
+        while cuts and cuts[0][0] == at:
+            point = cuts.pop(0)[1]
+            pieces.append([*piece, point])
+            piece = [point]
+        piece.append(tuple(stroke[at + 1]))
+    return [*pieces, piece]
+
+
+def loose_ends(group: Sequence[int], cut_from: Sequence[int]) -> list[int]:
+    """The pieces of a group whose stroke goes on in a piece outside it: where a cut parts the group from a
+    neighbour."""
+    held = set(group)
+    return [index for index in group for other in (index - 1, index + 1)
+            if 0 <= other < len(cut_from) and other not in held and cut_from[other] == cut_from[index]]
+
+
+def rejoined(group: Sequence[int], strokes: Sequence[Stroke], cut_from: Sequence[int]) -> list[Stroke]:
+    """The strokes of a group of pieces, neighbouring pieces of one stroke joined again as it was drawn."""
+    joined: list[Stroke] = []
+    for previous, index in zip([None, *group[:-1]], group, strict=True):
+        if previous == index - 1 and cut_from[previous] == cut_from[index]:
+            joined[-1] = [*joined[-1], *strokes[index][1:]]
+        else:
+            joined.append(list(strokes[index]))
+    return joined
 
 
 def ends_on(strokes: Sequence[Stroke], other: Sequence[Stroke], reach: float = 2 * BRUSH_REACH) -> bool:
