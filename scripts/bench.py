@@ -119,14 +119,24 @@ def bench_predictions(bitmaps: list[np.ndarray]) -> dict:
 
 
 def eight_digit_numbers(drawings, count: int = 30) -> list:
-    """`count` 8-digit numbers of one writer's digits each, as strokes on the number canvas."""
+    """`count` 8-digit numbers of one writer's digits each, as strokes on the number canvas (fewer only if few
+    writers have eight digits)."""
+    from model.errors import DataError
     from model.recipe.number_drawings import build_numbers
     from model.runtime.numbers import on_number_canvas
     from model.runtime.strokes import parse_number_text
 
-    numbers = [parse_number_text(json.dumps(record), "bench") for record in
-               build_numbers(drawings, count * 4, np.random.default_rng(8))]
-    return [on_number_canvas(n) for n in numbers if n.label is not None and len(n.label) == 8][:count]
+    rng, eight = np.random.default_rng(8), []
+    for _ in range(20):
+        try:
+            records = build_numbers(drawings, count * 4, rng)
+        except DataError:  # no writer with two digits
+            break
+        numbers = [parse_number_text(json.dumps(record), "bench") for record in records]
+        eight += [on_number_canvas(n) for n in numbers if n.label is not None and len(n.label) == 8]
+        if len(eight) >= count:
+            break
+    return eight[:count]
 
 
 def bench_numbers(eight: list) -> dict:
@@ -240,7 +250,8 @@ def main(argv=None) -> int:
     from model.runtime.strokes import read_drawings
 
     try:
-        drawings = read_drawings(args.strokes)[: args.drawings]
+        every = read_drawings(args.strokes)
+        drawings = every[: args.drawings]
     except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -257,13 +268,17 @@ def main(argv=None) -> int:
         print(f"error: {args.strokes}: no drawing has ink on the canvas; nothing to time", file=sys.stderr)
         return 2
 
+    eight = eight_digit_numbers(every)
+    if not eight:
+        print(f"error: {args.strokes}: no writer with eight labelled digits to build a number from", file=sys.stderr)
+        return 2
+
     print("launch (whole process) vs bare `import tensorflow`:", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         drawing_file = Path(folder) / "drawing.json"
         drawing_file.write_text(json.dumps(drawings[0].to_json()))
         launch = bench_launch(drawing_file, args.launches)
     print("UI thread while drawing fast strokes:", flush=True)
-    eight = eight_digit_numbers(drawings)
     ui = bench_ui(drawings[:40], eight[:10])
     print(f"  longest block {ui['ui_block_ms_max']} ms; writing 8-digit numbers {ui['number_ui_block_ms_max']} ms",
           flush=True)

@@ -121,6 +121,26 @@ def test_bad_options_of_every_tool_are_one_line_errors(script, option, value):
     assert result.returncode == 2 and option in result.stderr and "Traceback" not in result.stderr
 
 
+def test_the_bench_times_thirty_eight_digit_numbers_or_says_why_it_cannot(tmp_path, drawings):
+    """Timing 8-digit numbers needs writers with eight digits: the shared sample gives thirty, each one writer's;
+    a file without such a writer is refused before any timing, naming it."""
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from model.runtime.strokes import write_drawings
+
+    eight = bench.eight_digit_numbers(drawings)
+    assert len(eight) == 30 and len({json.dumps(strokes) for strokes in eight}) == 30
+    few = tmp_path / "few.jsonl"
+    write_drawings(few, drawings[:5])
+    result = run_script("scripts/bench.py", "--strokes", str(few), "--json")
+    assert result.returncode == 2 and f"{few}: no writer with eight labelled digits" in result.stderr
+
+
 def test_a_truncated_keras_file_is_called_damaged_not_missing(tmp_path):
     from model.errors import ModelFileError
     from model.runtime.keras_model import load_keras_model

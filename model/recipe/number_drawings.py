@@ -68,12 +68,14 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
     record = {"canvas": [canvas_width, CANVAS_SIZE]}
     if not marks:
         record["label"] = "".join(str(d.label) for d in digits)
-    record.update({"writer": digits[0].writer, "digits": counts, "gaps": gaps})
+    record["writer"] = digits[0].writer
+    if not joined:
+        record["digits"] = counts
+    record["gaps"] = gaps
     if joined:
         left = int(rng.integers(len(counts) - 1))
         end = sum(counts[:left + 1])  # the right digit's first stroke; the left one's last is just before
         strokes[end - 1:end + 1] = [strokes[end - 1] + strokes[end]]
-        del record["digits"]
         record["joined_at"] = left
     if marks:
         record["marks_at"] = at
