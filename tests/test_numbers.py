@@ -151,10 +151,15 @@ def test_strokes_from_a_file_that_reach_far_off_the_canvas_are_read_without_an_e
 
     assert lean([straight((100, 100), (100, 1e7))]) == pytest.approx(0)
     assert lean([[(-1e308, 100.0), (1e308, 100.0)]]) is None and lean([[(100.0, 100.0), (100.0, 1e300)]]) is None
+    from model.runtime.numbers import joins
+
+    zigzag = [(0.0, 100.0), (1e300, 105.0), (-1e308, 300.0), (1e308, 100.0)]  # no cut is looked for past floats
+    assert joins(zigzag, 200.0) == joins([(0.0, 100.0), (1e9, 105.0), (2e9, 300.0), (3e9, 100.0)], 200.0) == []
     for strokes in ([[(100.0, 100.0), (100.0, 1e7)]], [[(100.0, 100.0), (100.0, 1e300)]],
-                    [[(-1e308, 100.0), (1e308, 100.0)]], [[(200.0, 50.0), (200.0, 300.0)], [(400.0, 50.0), (400.0, 3e5)]]):
+                    [[(-1e308, 100.0), (1e308, 100.0)]], [[(200.0, 50.0), (200.0, 300.0)], [(400.0, 50.0), (400.0, 3e5)]],
+                    [zigzag], [[(0.0, 100.0), (1e9, 105.0), (2e9, 300.0), (3e9, 100.0)]]):
         reading = read_number(strokes, reader(engine))
-        assert sorted(i for mark in reading.marks for i in mark.strokes) == list(range(len(strokes)))
+        assert sorted(reading.cut_from) == list(range(len(strokes)))
 
 
 def test_ones_that_lean_apart_or_too_far_are_not_read_as_a_sure_number(engine):

@@ -370,8 +370,12 @@ def joins(stroke: Stroke, digit: float) -> list[tuple[int, Point]]:
     if len(path) < 3 or not np.isfinite(path).all():
         return []
     xs, ys = path[:, 0], path[:, 1]
+    with np.errstate(over="ignore"):
+        span = xs.max() - xs.min()
+    if not span / CUT_STEP * len(path) <= 4_000_000:  # a stroke from a file may reach far off the canvas
+        return []
     lines = np.arange(xs.min() + CUT_STEP, xs.max(), CUT_STEP)
-    if not len(lines) or len(lines) * len(path) > 4_000_000:  # a stroke from a file may reach far off the canvas
+    if not len(lines):
         return []
     low, high = np.minimum(xs[:-1], xs[1:])[:, None], np.maximum(xs[:-1], xs[1:])[:, None]
     crossing = (low < lines) & (lines <= high)  # segment by line; a path touching a line and turning back crosses twice
