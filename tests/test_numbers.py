@@ -157,7 +157,9 @@ def test_strokes_from_a_file_that_reach_far_off_the_canvas_are_read_without_an_e
     assert joins(zigzag, 200.0) == joins([(0.0, 100.0), (1e9, 105.0), (2e9, 300.0), (3e9, 100.0)], 200.0) == []
     for strokes in ([[(100.0, 100.0), (100.0, 1e7)]], [[(100.0, 100.0), (100.0, 1e300)]],
                     [[(-1e308, 100.0), (1e308, 100.0)]], [[(200.0, 50.0), (200.0, 300.0)], [(400.0, 50.0), (400.0, 3e5)]],
-                    [zigzag], [[(0.0, 100.0), (1e9, 105.0), (2e9, 300.0), (3e9, 100.0)]]):
+                    [zigzag], [[(0.0, 100.0), (1e9, 105.0), (2e9, 300.0), (3e9, 100.0)]],
+                    [[(0.0, 8.98846567431158e307)]],  # its ink's top and bottom add up past what floats hold
+                    [[(0.0, 8.98846567431158e307)], straight((100, 100), (100, 300)), zigzag]):  # every prior overflows
         reading = read_number(strokes, reader(engine))
         assert sorted(reading.cut_from) == list(range(len(strokes)))
 
@@ -335,7 +337,8 @@ def test_a_digit_is_split_along_the_order_its_strokes_were_drawn_or_across_which
     assert [m.strokes for m in reading.marks] == [(0, 2), (1,)] and reading.text == "71"
 
 
-anywhere = st.tuples(st.floats(-200, 1800, allow_nan=False), st.floats(-200, 600, allow_nan=False))
+far = st.floats(-1e308, 1e308, allow_nan=False, allow_infinity=False)  # what a file may hold
+anywhere = st.tuples(st.floats(-200, 1800, allow_nan=False) | far, st.floats(-200, 600, allow_nan=False) | far)
 
 
 @FUZZ

@@ -47,6 +47,7 @@ SHORTEST = 0.5
 DEEP_COST = 30.0  # per unit of depth / digit height past DEEPEST
 DEEPEST = 0.2  # neighbours that touch or overlap a little lie less deep
 FLOOR = 1e-6  # the least probability a reading is counted with
+MOST_COST = 1e9  # what a digit or two neighbours cost at most: a file's stroke may reach so far that a prior overflows
 # A number is read surely only if its digits' top probabilities multiply to this: the chance, were the model
 # calibrated, that every digit is right. Chosen by rules written before measuring, on numbers of pendigits'
 # test writers with Quick, Draw! doodles and held-out stroke-font letters among them: the strictest that costs
@@ -211,11 +212,14 @@ def placed(strokes: Sequence[Stroke]) -> list[Stroke]:
     """A digit's strokes as a person draws one digit on the phone's canvas: the writer's size kept (made
     smaller only if it would not fit), its ink box centred."""
     left, top, right, bottom = ink_box(strokes)
-    scale = min(1.0, (CANVAS_SIZE - 2 * BRUSH_REACH) / max(right - left, bottom - top, 1e-9))
-    centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
+    # In halves (the same numbers: halving is exact): a stroke from a file may reach so far that a sum or a
+    # difference of its coordinates overflows.
+    half = max(right / 2 - left / 2, bottom / 2 - top / 2, 1e-9)
+    scale = min(1.0, (CANVAS_SIZE - 2 * BRUSH_REACH) / 2 / half)
+    centre_x, centre_y = left / 2 + right / 2, top / 2 + bottom / 2
     middle = CANVAS_SIZE / 2
-    return [[(middle + (x - centre_x) * scale, middle + (y - centre_y) * scale) for x, y in stroke]
-            for stroke in strokes]
+    return [[(middle + (x / 2 - centre_x / 2) * 2 * scale, middle + (y / 2 - centre_y / 2) * 2 * scale)
+             for x, y in stroke] for stroke in strokes]
 
 
 def lean(strokes: Sequence[Stroke], step: float = 2.0) -> float | None:
@@ -346,7 +350,7 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     # Each piece alone next: a group whose prior alone costs more than its strokes read apart is not read.
     read_groups([group for group in groups if len(group) == 1 and group not in predictions])
     read_groups([group for group in groups if len(group) > 1 and priors[group] < apart(group)])
-    costs = {group: cost(group) if group in predictions else math.inf for group in groups}
+    costs = {group: bounded(cost(group)) if group in predictions else math.inf for group in groups}
     group_boxes = {group: union([boxes[i] for i in group]) for group in groups}
     _, chosen = min((best_split(order, found, costs, lambda a, b: between(group_boxes[a], group_boxes[b], digit))
                      for order, found in splits), key=lambda split: split[0])
@@ -370,10 +374,9 @@ def joins(stroke: Stroke, digit: float) -> list[tuple[int, Point]]:
     if len(path) < 3 or not np.isfinite(path).all():
         return []
     xs, ys = path[:, 0], path[:, 1]
-    with np.errstate(over="ignore"):
-        span = xs.max() - xs.min()
-    if not span / CUT_STEP * len(path) <= 4_000_000:  # a stroke from a file may reach far off the canvas
-        return []
+    with np.errstate(over="ignore"):  # a stroke from a file may reach far off the canvas
+        if not (xs.max() - xs.min()) / CUT_STEP * len(path) <= 4_000_000:
+            return []
     lines = np.arange(xs.min() + CUT_STEP, xs.max(), CUT_STEP)
     if not len(lines):
         return []
@@ -449,17 +452,21 @@ def ends_on(strokes: Sequence[Stroke], other: Sequence[Stroke], reach: float = 2
 def best_split(order: Sequence[int], found: Sequence[tuple[int, int]], costs: dict[tuple[int, ...], float],
                pair: Callable[[tuple[int, ...], tuple[int, ...]], float]) -> tuple[float, list[tuple[int, ...]]]:
     """The split of `order` into runs of `found` that costs least, each run's cost and each two neighbouring
-    runs' `pair` counted (dynamic programming over a split's last run), and its cost."""
+    runs' `pair` counted (dynamic programming over a split's last run), and its cost. A run costing infinity
+    (not read) is in no split."""
     group = {run: group_of(order, run) for run in found}
     ending: dict[int, list[tuple[int, int]]] = {}
     best: dict[tuple[int, int], tuple[float, tuple[int, int] | None]] = {}  # run: least cost of a split to it
     for run in sorted(found, key=lambda run: run[1]):
         start, end = run
+        cost = costs[group[run]]
+        if cost == math.inf:
+            continue
         if start == 0:
-            best[run] = (costs[group[run]], None)
+            best[run] = (cost, None)
         elif ending.get(start):
-            reached = min((best[last][0] + pair(group[last], group[run]), last) for last in ending[start])
-            best[run] = (reached[0] + costs[group[run]], reached[1])
+            reached = min((best[last][0] + bounded(pair(group[last], group[run])), last) for last in ending[start])
+            best[run] = (reached[0] + cost, reached[1])
         else:
             continue
         ending.setdefault(end, []).append(run)
@@ -469,6 +476,11 @@ def best_split(order: Sequence[int], found: Sequence[tuple[int, int]], costs: di
         chosen.append(group[last])
         last = best[last][1]
     return total, chosen[::-1]
+
+
+def bounded(cost: float) -> float:
+    """A cost, MOST_COST at most (and where it overflowed or is not a number)."""
+    return cost if cost < MOST_COST else MOST_COST
 
 
 def group_of(order: Sequence[int], run: tuple[int, int]) -> tuple[int, ...]:
