@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
 from model.runtime.strokes import CANVAS_SIZE, Point
 
 BRUSH_WIDTH = 10.0
+DOT_REACH = 1e-3  # a stroke whose points all lie this close to its first is drawn as a dot
 
 
 def brush_pen(width: float = BRUSH_WIDTH) -> QPen:
@@ -39,9 +40,11 @@ def paint_strokes(painter: QPainter, strokes: Sequence[Sequence[Point]], width: 
     for stroke in strokes:
         if not stroke:
             continue
-        if len(stroke) == 1 or all(point == stroke[0] for point in stroke):
-            # A zero-length path draws nothing; a round-capped point is the dot.
-            painter.drawPoint(QPointF(*stroke[0]))
+        x0, y0 = stroke[0]
+        if all(abs(x - x0) < DOT_REACH and abs(y - y0) < DOT_REACH for x, y in stroke):
+            # A zero-length path draws nothing, and Qt may draw a path a billionth of a pixel long as nothing
+            # too; a round-capped point is the dot.
+            painter.drawPoint(QPointF(x0, y0))
         else:
             painter.drawPath(stroke_path(stroke))
 

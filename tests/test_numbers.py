@@ -162,6 +162,10 @@ def test_strokes_from_a_file_that_reach_far_off_the_canvas_are_read_without_an_e
                     [[(0.0, 8.98846567431158e307)], straight((100, 100), (100, 300)), zigzag]):  # every prior overflows
         reading = read_number(strokes, reader(engine))
         assert sorted(reading.cut_from) == list(range(len(strokes)))
+    for record in ({"canvas": [1, 1], "strokes": [[[0.0, 4.8e305]]]},  # scaled onto the number canvas: past floats
+                   {"canvas": [1, 2001], "strokes": [[[0.0, 0.0], [0.0, 1e-9]]]}):  # a billionth of a pixel long
+        number = parse_number_text(json.dumps(record), "number.json")
+        assert read_number(on_number_canvas(number), reader(engine)).marks
 
 
 def test_ones_that_lean_apart_or_too_far_are_not_read_as_a_sure_number(engine):

@@ -20,6 +20,13 @@ def test_one_point_stroke_is_a_round_dot_10px_across():
     assert bitmap[rows[0], cols[0]] < 0.5 and bitmap[rows[-1], cols[-1]] < 0.5
 
 
+def test_a_stroke_a_billionth_of_a_pixel_long_is_the_dot_not_nothing():
+    """Qt draws some paths that short as nothing at all (a tablet's jitter, a number file's point scaled down)."""
+    dot = render_strokes([[(187.5, 187.5)]])
+    assert np.array_equal(render_strokes([[(187.5, 187.49999999990648), (187.5, 187.50000000009353)]]), dot)
+    assert render_strokes([[(187.5, 187.5), (187.5, 187.51)]]).sum() > 0.9 * dot.sum()
+
+
 def test_line_is_10px_wide_and_antialiased():
     bitmap = render_strokes([[(100, 150.5), (250, 150.5)]]).astype(float) / 255
     column = bitmap[:, 175]

@@ -26,7 +26,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from model.runtime.strokes import CANVAS_SIZE, Point, Stroke
+from model.runtime.strokes import CANVAS_SIZE, Point, Stroke, moved
 from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 
 NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
@@ -197,8 +197,7 @@ def on_number_canvas(drawing) -> list[Stroke]:
     if (width, height) == NUMBER_CANVAS:
         return [list(stroke) for stroke in drawing.strokes]
     scale = min(NUMBER_CANVAS[1] / height, NUMBER_CANVAS[0] / width)
-    dx, dy = (NUMBER_CANVAS[0] - width * scale) / 2, (NUMBER_CANVAS[1] - height * scale) / 2
-    return [[(x * scale + dx, y * scale + dy) for x, y in stroke] for stroke in drawing.strokes]
+    return moved(drawing.strokes, scale, (NUMBER_CANVAS[0] - width * scale) / 2, (NUMBER_CANVAS[1] - height * scale) / 2)
 
 
 def ink_box(strokes: Sequence[Stroke]) -> tuple[float, float, float, float]:

@@ -30,6 +30,7 @@ MAX_STROKES = 5_000  # a digit has a handful; a word a few dozen
 MAX_BYTES = 8_000_000  # about 500,000 points: larger files are refused before they are read
 OFF_CANVAS = "every point lies off the canvas"
 MOST_DIGITS = 32  # in a number's label
+FARTHEST = 1e300  # off the canvas, for a point scaled past what floats hold
 
 
 @dataclass
@@ -48,8 +49,7 @@ class Drawing:
         if (width, height) == (CANVAS_SIZE, CANVAS_SIZE):
             return [list(stroke) for stroke in self.strokes]
         scale = CANVAS_SIZE / max(width, height)
-        dx, dy = (CANVAS_SIZE - width * scale) / 2, (CANVAS_SIZE - height * scale) / 2
-        return [[(x * scale + dx, y * scale + dy) for x, y in stroke] for stroke in self.strokes]
+        return moved(self.strokes, scale, (CANVAS_SIZE - width * scale) / 2, (CANVAS_SIZE - height * scale) / 2)
 
     def to_json(self) -> dict:
         record = {"canvas": list(self.canvas)}
@@ -59,6 +59,15 @@ class Drawing:
             record["writer"] = self.writer
         record["strokes"] = [[[round(x, 2), round(y, 2)] for x, y in stroke] for stroke in self.strokes]
         return record
+
+
+def moved(strokes: list[Stroke], scale: float, dx: float, dy: float) -> list[Stroke]:
+    """Strokes scaled by `scale` and shifted by (dx, dy); a coordinate that would pass what floats hold stays
+    FARTHEST off the canvas instead (a file's point near the largest float, on a small canvas)."""
+    def place(value: float, shift: float) -> float:
+        return min(max(value * scale + shift, -FARTHEST), FARTHEST)
+
+    return [[(place(x, dx), place(y, dy)) for x, y in stroke] for stroke in strokes]
 
 
 def parse_drawing(record: object, where: str, may_hold_booleans: bool = True, number: bool = False) -> Drawing:
