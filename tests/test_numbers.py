@@ -220,6 +220,25 @@ def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp
     assert digits.returncode == 2 and "'label' is the digit" in digits.stderr and str(strokes_file) in digits.stderr
 
 
+def test_numbers_are_built_from_any_digits_a_file_holds_or_the_drawing_that_cannot_be_is_named(tmp_path):
+    """A drawing 19 times as wide as tall makes a long number that no slope fits on the canvas: it is laid on a
+    flat baseline (it once recursed without end). One past 20, or reaching past what floats measure, is named."""
+    from model.runtime.strokes import Drawing, write_drawings
+
+    dot = Drawing([[(100.0, 100.0)]], 1, writer="w")
+    for wide in (19.0, 10.0):
+        line = Drawing([[(0.0, 100.0), (wide * 10.0, 100.0), (wide * 10.0, 110.0)]], 2, writer="w")
+        for record in build_numbers([dot, line], 5, np.random.default_rng(0)):
+            ys = [y for stroke in record["strokes"] for _, y in stroke]
+            assert 0 <= min(ys) and max(ys) <= CANVAS_SIZE and record["label"] in ("12", "21")
+    digits = tmp_path / "digits.jsonl"
+    for far in ([[0.0, 100.0], [400.0, 100.0]], [[0.0, 1e308], [0.0, -1e308]]):
+        write_drawings(digits, [dot, Drawing([far], 2, writer="w")])
+        made = run_script("scripts/make_numbers.py", "--strokes", str(digits), "--out", str(tmp_path / "n.jsonl"))
+        assert made.returncode == 2 and "--strokes line 2: a drawing more than 20 times as wide as tall" in made.stderr
+        assert "Traceback" not in made.stderr and not (tmp_path / "n.jsonl").exists()
+
+
 def test_numbers_with_two_digits_joined_in_one_stroke_are_built_and_their_sure_misreadings_counted(drawings):
     """A writer who joins two digits in one stroke: one stroke fewer, the pen going on from the end of the left
     digit's last stroke to the start of the right one's first; read surely, the number is counted as wrong."""

@@ -24,6 +24,8 @@ GAPS = (-0.15, 0.6)  # between two digits' ink, of the digit height: negative on
 HEIGHT = (0.3, 0.55)  # of the canvas's height
 SLOPE = 0.08  # the baseline's largest slope either way
 MARGIN = 30.0
+TRIES = 50  # slopes tried for a long number before a flat baseline
+WIDEST = 20.0  # a drawing wider than this for its height is set in no number (its number would be endless)
 
 
 def ink_extent(strokes) -> tuple[float, float, float, float]:
@@ -38,31 +40,37 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
     which leave it unlabelled); `joined`: two neighbouring digits written in one stroke, the pen going on
     from the end of the left one's last stroke to the start of the right one's first, as a writer joins
     digits (the record then says which, and no longer which strokes each digit has)."""
-    height = rng.uniform(*HEIGHT) * CANVAS_SIZE
-    slope = rng.uniform(-SLOPE, SLOPE)
-    pieces, at = list(digits), []
-    for mark in marks:
-        at.append(int(rng.integers(0, len(pieces) + 1)))
-        pieces.insert(at[-1], mark)
-    placed, counts, gaps, x = [], [], [], MARGIN
-    for index, drawing in enumerate(pieces):
-        drawn = drawing.on_phone_canvas()
-        left, top, right, bottom = ink_extent(drawn)
-        scale = height / max(bottom - top, 1.0)
-        width = (right - left) * scale
-        if index:
-            gap = rng.uniform(*GAPS) * height
-            gaps.append(round(gap / height, 3))
-            x += gap + 2 * BRUSH_REACH  # the gap is between the inks, the brush included
-        for stroke in drawn:
-            placed.append([(x + (px - left) * scale, (py - bottom) * scale + slope * (x + (px - left) * scale))
-                           for px, py in stroke])
-        counts.append(len(drawing.strokes))
-        x += width
+    for attempt in range(TRIES):
+        height = rng.uniform(*HEIGHT) * CANVAS_SIZE
+        slope = rng.uniform(-SLOPE, SLOPE) if attempt < TRIES - 1 else 0.0  # a flat baseline always fits
+        pieces, at = list(digits), []
+        for mark in marks:
+            at.append(int(rng.integers(0, len(pieces) + 1)))
+            pieces.insert(at[-1], mark)
+        placed, counts, gaps, x = [], [], [], MARGIN
+        for index, drawing in enumerate(pieces):
+            drawn = drawing.on_phone_canvas()
+            left, top, right, bottom = ink_extent(drawn)
+            wide, tall = right - left, bottom - top
+            if not (np.isfinite(wide) and np.isfinite(tall) and wide / max(tall, 1.0) <= WIDEST):
+                option = "--marks" if any(drawing is mark for mark in marks) else "--strokes"
+                raise DataError(f"{option} line {drawing.line}: a drawing more than {WIDEST:g} times as wide as "
+                                "tall, or reaching past what floats measure, is set in no number")
+            scale = height / max(bottom - top, 1.0)
+            width = (right - left) * scale
+            if index:
+                gap = rng.uniform(*GAPS) * height
+                gaps.append(round(gap / height, 3))
+                x += gap + 2 * BRUSH_REACH  # the gap is between the inks, the brush included
+            for stroke in drawn:
+                placed.append([(x + (px - left) * scale, (py - bottom) * scale + slope * (x + (px - left) * scale))
+                               for px, py in stroke])
+            counts.append(len(drawing.strokes))
+            x += width
+        ys = [y for stroke in placed for _, y in stroke]
+        if max(ys) - min(ys) <= CANVAS_SIZE - 2 * MARGIN:  # else a long number on a steep baseline: less steep
+            break
     canvas_width = max(NUMBER_CANVAS[0], int(np.ceil(x + MARGIN)))
-    ys = [y for stroke in placed for _, y in stroke]
-    if max(ys) - min(ys) > CANVAS_SIZE - 2 * MARGIN:  # a long number on a steep baseline: less steep
-        return build_number(digits, rng, marks, joined)
     shift = (CANVAS_SIZE - (max(ys) - min(ys))) / 2 - min(ys)  # the number centred on the canvas's height
     strokes = [[[round(px, 2), round(py + shift, 2)] for px, py in stroke] for stroke in placed]
     record = {"canvas": [canvas_width, CANVAS_SIZE]}
