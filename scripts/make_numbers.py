@@ -50,7 +50,7 @@ def main(argv=None) -> int:
 
         marks = read_drawings(args.marks) if args.marks else []
         numbers = build_numbers(read_drawings(args.strokes), args.count, np.random.default_rng(args.seed), marks,
-                                joined=args.joined)
+                                where=args.strokes, joined=args.joined, marks_where=args.marks)
         write_records(args.out, numbers)
         lengths = [len(n["gaps"]) + 1 for n in numbers]
         print(f"wrote {len(numbers)} numbers of {min(lengths)} to {max(lengths)} marks to {args.out}")

@@ -235,7 +235,7 @@ def test_numbers_are_built_from_any_digits_a_file_holds_or_the_drawing_that_cann
     for far in ([[0.0, 100.0], [400.0, 100.0]], [[0.0, 1e308], [0.0, -1e308]]):
         write_drawings(digits, [dot, Drawing([far], 2, writer="w")])
         made = run_script("scripts/make_numbers.py", "--strokes", str(digits), "--out", str(tmp_path / "n.jsonl"))
-        assert made.returncode == 2 and "--strokes line 2: a drawing more than 20 times as wide as tall" in made.stderr
+        assert made.returncode == 2 and f"{digits}:2: a drawing more than 20 times as wide as tall" in made.stderr
         assert "Traceback" not in made.stderr and not (tmp_path / "n.jsonl").exists()
 
 

@@ -35,11 +35,12 @@ def ink_extent(strokes) -> tuple[float, float, float, float]:
 
 
 def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Drawing] = (),
-                 joined: bool = False) -> dict:
+                 joined: bool = False, where: tuple[str, str] = ("--strokes", "--marks")) -> dict:
     """One number's JSON record from one writer's digits (and `marks` that are no digit put among them,
     which leave it unlabelled); `joined`: two neighbouring digits written in one stroke, the pen going on
     from the end of the left one's last stroke to the start of the right one's first, as a writer joins
-    digits (the record then says which, and no longer which strokes each digit has)."""
+    digits (the record then says which, and no longer which strokes each digit has). `where` names the files
+    of digits and of marks in errors."""
     for attempt in range(TRIES):
         height = rng.uniform(*HEIGHT) * CANVAS_SIZE
         slope = rng.uniform(-SLOPE, SLOPE) if attempt < TRIES - 1 else 0.0  # a flat baseline always fits
@@ -53,8 +54,8 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
             left, top, right, bottom = ink_extent(drawn)
             wide, tall = right - left, bottom - top
             if not (np.isfinite(wide) and np.isfinite(tall) and wide / max(tall, 1.0) <= WIDEST):
-                option = "--marks" if any(drawing is mark for mark in marks) else "--strokes"
-                raise DataError(f"{option} line {drawing.line}: a drawing more than {WIDEST:g} times as wide as "
+                name = where[1] if any(drawing is mark for mark in marks) else where[0]
+                raise DataError(f"{name}:{drawing.line}: a drawing more than {WIDEST:g} times as wide as "
                                 "tall, or reaching past what floats measure, is set in no number")
             scale = height / max(bottom - top, 1.0)
             width = (right - left) * scale
@@ -92,9 +93,10 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
 
 
 def build_numbers(drawings: list[Drawing], count: int, rng: np.random.Generator, marks: list[Drawing] = (),
-                  where: str = "--strokes", joined: bool = False) -> list[dict]:
+                  where: str = "--strokes", joined: bool = False, marks_where: str = "--marks") -> list[dict]:
     """`count` numbers, each of one writer's digits (writers with too few digits give shorter numbers);
-    with `marks`, one of them among each number's digits; `joined`, two of its digits in one stroke."""
+    with `marks`, one of them among each number's digits; `joined`, two of its digits in one stroke. `where`
+    and `marks_where` name the files in errors."""
     by_writer: dict[str, list[Drawing]] = defaultdict(list)
     for drawing in drawings:
         if drawing.label is not None:
@@ -108,5 +110,5 @@ def build_numbers(drawings: list[Drawing], count: int, rng: np.random.Generator,
         length = min(int(rng.integers(DIGITS[0], DIGITS[1] + 1)), len(own))
         chosen = [own[i] for i in rng.choice(len(own), length, replace=False)]
         extra = [marks[int(rng.integers(len(marks)))]] if marks else []
-        numbers.append(build_number(chosen, rng, extra, joined))
+        numbers.append(build_number(chosen, rng, extra, joined, (where, marks_where)))
     return numbers
