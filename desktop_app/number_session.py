@@ -115,7 +115,7 @@ class NumberSession(Observed):
     def verdict_text(self) -> str:
         if self.document.is_empty():
             return "Nothing drawn"
-        if not self.reading.marks:
+        if not self.reading.marks and not self.reading.unread:
             return ""
         return self.reading.verdict_text
 

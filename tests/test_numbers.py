@@ -168,6 +168,20 @@ def test_strokes_from_a_file_that_reach_far_off_the_canvas_are_read_without_an_e
         assert read_number(on_number_canvas(number), reader(engine)).marks
 
 
+def test_more_strokes_than_a_number_has_are_no_number_and_are_not_read():
+    """A scribble of thousands of strokes would hold the app for seconds, each stroke read on its own."""
+    from model.runtime.numbers import MOST_NUMBER_STROKES
+
+    def read(digits):
+        raise AssertionError("read")
+
+    scribble = [[(float(i % 1400), 100.0), (float(i % 1400) + 3, 140.0)] for i in range(MOST_NUMBER_STROKES + 1)]
+    reading = read_number(scribble, read)
+    assert reading.kind == NOT_A_DIGIT and not reading.marks and reading.unread == MOST_NUMBER_STROKES + 1
+    assert reading.verdict_text == "Not a number: 129 strokes, more than a number of 32 digits has"
+    assert read_number(scribble[:MOST_NUMBER_STROKES], scripted({})).marks
+
+
 def test_ones_that_lean_apart_or_too_far_are_not_read_as_a_sure_number(engine):
     """One writer's 1s lean alike; a letter's strokes read one by one as 1s (an X, a V, an M) do not."""
     def ones(*leans):  # 250 px tall strokes, 250 px apart, each leaning its given degrees

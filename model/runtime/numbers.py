@@ -26,12 +26,15 @@ from itertools import pairwise
 
 import numpy as np
 
-from model.runtime.strokes import CANVAS_SIZE, Point, Stroke, moved
+from model.runtime.strokes import CANVAS_SIZE, MOST_DIGITS, Point, Stroke, moved
 from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 
 NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
 BRUSH_REACH = 5.0  # half the brush: a stroke's ink reaches this far past its points
 MOST_STROKES = 4  # in one digit
+# More strokes than a number of MOST_DIGITS digits has are read as no number, unread: each takes a read of its
+# own, and a scribble of thousands would hold the app for seconds.
+MOST_NUMBER_STROKES = MOST_STROKES * MOST_DIGITS
 NEAR = 0.1  # of the digit height: strokes whose inks overlap across, or come this close, may be one digit
 # The prior, in the same units as -log(probability), against splits a person would not make. Set from how
 # digits are written and from numbers of writers other than UNIPEN's (docs/history.md): a digit is seldom
@@ -96,6 +99,7 @@ class NumberReading:
     strokes: list[Stroke] = field(default_factory=list)  # the marks' strokes point into these: the number's,
     # each cut where it joins two digits
     cut_from: list[int] = field(default_factory=list)  # for each of `strokes`, the stroke drawn it is (part of)
+    unread: int = 0  # strokes drawn, when more than MOST_NUMBER_STROKES and so not read
 
     def mark_strokes(self, index: int) -> list[Stroke]:
         """The strokes of mark `index` as read, the pieces of a stroke it holds joined again."""
@@ -161,7 +165,7 @@ class NumberReading:
         """DIGIT when every mark is surely a digit, all of them together are (NUMBER_SURE), its 1s lean alike
         and none is drawn on from a 1 or cut from one stroke; NOT_A_DIGIT when any mark is none; else UNSURE."""
         kinds = {p.verdict.kind for p in self.predictions}
-        if not self.predictions:
+        if not self.predictions:  # nothing drawn, or more than a number's strokes
             return NOT_A_DIGIT
         if NOT_A_DIGIT in kinds:
             return NOT_A_DIGIT
@@ -171,6 +175,8 @@ class NumberReading:
     @property
     def verdict_text(self) -> str:
         """The number; "not sure: 20?6 (2 or 7)" with every reason it has; or which mark is no digit."""
+        if self.unread:
+            return f"Not a number: {self.unread:,} strokes, more than a number of {MOST_DIGITS} digits has"
         if not self.predictions:
             return "Nothing drawn"
         if self.kind == NOT_A_DIGIT:
@@ -315,8 +321,8 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     `read(digits)` reads digits already placed on the phone's canvas and returns a Prediction for each, in
     one call."""
     drawn = [list(stroke) for stroke in strokes if stroke]
-    if not drawn:
-        return NumberReading([], [])
+    if not drawn or len(drawn) > MOST_NUMBER_STROKES:
+        return NumberReading([], [], unread=len(drawn) if drawn else 0)
     digit = digit_height([ink_box([stroke]) for stroke in drawn])
     # Each stroke alone first; one read surely as a digit alone is not looked at for joins.
     strokes, cut_from, predictions = [], [], {}
