@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.canvas import StrokeCanvas
 from desktop_app.document import DRAWING
@@ -122,23 +122,30 @@ class NumberScreen(QWidget):
         super().__init__(parent)
         self.numbers = numbers
         self.canvas = NumberCanvas(numbers)
-        # The row keeps a button's height while empty, so the canvas does not move under the pen when the
-        # first digit is read.
+        # The row keeps its height while empty, so the canvas does not move under the pen when the first digit
+        # is read; more buttons than fit scroll rather than widen the window.
         marks = QWidget()
-        marks.setMinimumHeight(QPushButton("0").sizeHint().height())
         self.marks_row = QHBoxLayout(marks)
         self.marks_row.setContentsMargins(0, 0, 0, 0)
         self.marks_row.addStretch(1)
+        row = QScrollArea()
+        row.setWidget(marks)
+        row.setWidgetResizable(True)
+        row.setFrameShape(QFrame.Shape.NoFrame)
+        row.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        row.setFixedHeight(QPushButton("0").sizeHint().height() + row.horizontalScrollBar().sizeHint().height())
         self.mark_buttons: list[QPushButton] = []
         self.result_label, self.verdict_label = QLabel(), QLabel()
         style_answers(self.result_label, "Each digit's top class, side by side: what the phone would answer digit "
                                          "by digit",
                       self.verdict_label, "The desktop's verdict: the number, not sure (which digit and its two "
                                           "answers), or which mark is no digit")
+        for label in (self.result_label, self.verdict_label):  # a long answer is cut, the window not widened
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.canvas)
-        layout.addWidget(marks)
+        layout.addWidget(row)
         layout.addWidget(self.result_label)
         layout.addWidget(self.verdict_label)
         layout.addStretch(2)

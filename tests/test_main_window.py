@@ -650,6 +650,18 @@ def test_the_number_canvas_stays_where_it_is_when_the_first_digits_are_read(wind
     assert canvas.mapToGlobal(canvas.canvas_rect().topLeft()) == before
 
 
+def test_a_number_of_many_marks_scrolls_its_buttons_and_cuts_its_answer_rather_than_widen_the_window(window):
+    """128 dots in a number file once made the window 11,338 px wide: a button each, and answers that long."""
+    window.number_action.trigger()
+    QApplication.processEvents()
+    before = window.number_screen.minimumSizeHint().width()
+    window.numbers.document.set_drawing([[(10.0 + 11 * i, 180.0)] for i in range(100)], name="dots")
+    QApplication.processEvents()
+    assert len(window.numbers.reading.marks) == 100 and window.number_screen.mark_buttons[99].isVisibleTo(window)
+    assert window.number_screen.minimumSizeHint().width() == before
+    assert window.number_screen.verdict_label.text() == "Not a number: 100 of its 100 marks are no digits"
+
+
 def test_the_number_mode_widens_the_window_for_its_canvas_and_leaving_it_gives_the_width_back(window, qtbot):
     from model.runtime.numbers import NUMBER_CANVAS
 

@@ -181,6 +181,8 @@ class NumberReading:
             return "Nothing drawn"
         if self.kind == NOT_A_DIGIT:
             which = [index + 1 for index, p in enumerate(self.predictions) if p.verdict.kind == NOT_A_DIGIT]
+            if len(which) > 8:
+                return f"Not a number: {len(which)} of its {len(self.marks)} marks are no digits"
             marks = ", ".join(map(str, which))
             return f"Not a number: mark {marks} of {len(self.marks)} is no digit" if len(which) == 1 else \
                 f"Not a number: marks {marks} of {len(self.marks)} are no digits"
