@@ -82,6 +82,32 @@ def test_centred_widens_a_finger_line_to_mnists_pen():
     assert ink_box(one, threshold=0.5)[0] in (19, 20)
 
 
+def test_widening_is_the_brightest_weighted_pixel_within_the_disk_as_defined():
+    """The widening works on the ink's box, a disk row at a time and a rim weight at a time: it must give, to the
+    bit, each pixel's maximum over every offset within the radius, weighted by how far the disk reaches into it."""
+    from model.runtime.pipelines import dilate
+
+    def by_definition(image, radius):
+        reach = int(np.ceil(radius))
+        padded, grown = np.pad(image, reach), image.copy()
+        for d_row in range(-reach, reach + 1):
+            for d_col in range(-reach, reach + 1):
+                weight = min(1.0, radius + 1.0 - float(np.hypot(d_row, d_col)))
+                if weight > 0:
+                    shifted = padded[reach + d_row:reach + d_row + image.shape[0],
+                                     reach + d_col:reach + d_col + image.shape[1]]
+                    np.maximum(grown, shifted * weight if weight < 1 else shifted, out=grown)
+        return grown
+
+    rng = np.random.default_rng(7)
+    for index in range(300):
+        height, width = rng.integers(1, 50, 2)
+        image = (rng.random((height, width)) * (rng.random((height, width)) < 0.1)).astype(np.float32)
+        radius = float(rng.integers(1, 5)) if index % 3 == 0 else float(rng.uniform(0.05, 6))
+        assert np.array_equal(dilate(image, radius), by_definition(image, radius)), (index, radius)
+    assert np.array_equal(dilate(np.zeros((5, 5), np.float32), 2.5), np.zeros((5, 5)))
+
+
 def test_centred_leaves_a_thick_stroke_as_wide_as_it_is():
     # A 60 px pen on a 360 px tall line is 3.3 px wide in the 20 px box.
     thick = centred_pipeline(render_strokes([[(187, 37), (187, 337)]], width=60))

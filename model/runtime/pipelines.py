@@ -218,16 +218,43 @@ def dilate(image: np.ndarray, radius: float) -> np.ndarray:
     if radius <= 0:
         return image
     reach = int(np.ceil(radius))
-    height, width = image.shape
-    padded = np.pad(image, reach)
+    inside: dict[int, int] = {}  # row offset: how far across the disk's whole pixels reach
+    rim: dict[float, list[tuple[int, int]]] = {}  # weight: the offsets of the pixels the disk reaches into so far
+    for d_row, d_col, distance in _offsets(reach):
+        weight = min(1.0, radius + 1.0 - distance)
+        if weight >= 1:
+            inside[d_row] = max(inside.get(d_row, 0), abs(d_col))
+        elif weight > 0:
+            rim.setdefault(weight, []).append((d_row, d_col))
     grown = image.copy()
-    for d_row in range(-reach, reach + 1):
-        for d_col in range(-reach, reach + 1):
-            weight = min(1.0, radius + 1.0 - float(np.hypot(d_row, d_col)))
-            if weight > 0:
-                shifted = padded[reach + d_row:reach + d_row + height, reach + d_col:reach + d_col + width]
-                np.maximum(grown, shifted * weight if weight < 1 else shifted, out=grown)
+    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    if not len(rows):
+        return grown
+    # Only the ink's box, grown by the reach, changes: the same pixels, in a fraction of the work.
+    top, bottom = max(rows[0] - reach, 0), min(rows[-1] + reach + 1, image.shape[0])
+    left, right = max(cols[0] - reach, 0), min(cols[-1] + reach + 1, image.shape[1])
+    part, out = image[top:bottom, left:right], grown[top:bottom, left:right]
+    height, width = part.shape
+    padded = np.pad(part, reach)
+    # The brightest within k columns either side, for each k: a row of the disk's whole pixels in one maximum.
+    across = [padded[:, reach:reach + width]]
+    for k in range(1, max(inside.values()) + 1):
+        across.append(np.maximum(across[-1], np.maximum(padded[:, reach - k:reach - k + width],
+                                                         padded[:, reach + k:reach + k + width])))
+    for d_row, k in inside.items():
+        np.maximum(out, across[k][reach + d_row:reach + d_row + height], out=out)
+    for weight, offsets in rim.items():  # the brightest of a weight's pixels, weighted once (rounding keeps order)
+        brightest = np.maximum.reduce([padded[reach + d_row:reach + d_row + height, reach + d_col:reach + d_col + width]
+                                       for d_row, d_col in offsets])
+        np.maximum(out, brightest * weight, out=out)
     return grown
+
+
+@lru_cache(maxsize=16)
+def _offsets(reach: int) -> list[tuple[int, int, float]]:
+    """(row, column, distance) of every offset within `reach` rows and columns."""
+    return [(d_row, d_col, float(np.hypot(d_row, d_col)))
+            for d_row in range(-reach, reach + 1) for d_col in range(-reach, reach + 1)]
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
