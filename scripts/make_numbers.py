@@ -10,7 +10,7 @@ digits), its writer, the strokes of each digit in order ("digits") and the gaps.
 With --marks FILE (drawings that are no digit, such as letters), one of them is
 put among each number's digits and the number is left unlabelled; with --joined,
 two neighbouring digits of each are written in one stroke ("joined_at": the left
-one), which no split can undo. Built from UNIPEN's sample, for measuring only:
+one), as a writer joins them. Built from UNIPEN's sample, for measuring only:
 never train or tune on it.
 """
 

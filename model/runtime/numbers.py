@@ -26,7 +26,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from model.runtime.strokes import CANVAS_SIZE, MOST_DIGITS, Point, Stroke, moved
+from model.runtime.strokes import CANVAS_SIZE, MOST_DIGITS, Point, Stroke, fitted
 from model.runtime.verdict import DIGIT, NOT_A_DIGIT, UNSURE
 
 NUMBER_CANVAS = (4 * CANVAS_SIZE, CANVAS_SIZE)  # as tall as the phone's, four times as wide: eight digits
@@ -201,11 +201,7 @@ class NumberReading:
 def on_number_canvas(drawing) -> list[Stroke]:
     """A number drawing's strokes on the number canvas: as drawn when its canvas is that one, else scaled to
     its height (and narrower if it would not fit) and centred, as a digit's are on the phone's."""
-    width, height = drawing.canvas
-    if (width, height) == NUMBER_CANVAS:
-        return [list(stroke) for stroke in drawing.strokes]
-    scale = min(NUMBER_CANVAS[1] / height, NUMBER_CANVAS[0] / width)
-    return moved(drawing.strokes, scale, (NUMBER_CANVAS[0] - width * scale) / 2, (NUMBER_CANVAS[1] - height * scale) / 2)
+    return fitted(drawing.strokes, drawing.canvas, NUMBER_CANVAS)
 
 
 def ink_box(strokes: Sequence[Stroke]) -> tuple[float, float, float, float]:

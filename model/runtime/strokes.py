@@ -45,11 +45,7 @@ class Drawing:
 
     def on_phone_canvas(self) -> list[Stroke]:
         """The strokes scaled from their own canvas onto the phone's 375x375."""
-        width, height = self.canvas
-        if (width, height) == (CANVAS_SIZE, CANVAS_SIZE):
-            return [list(stroke) for stroke in self.strokes]
-        scale = CANVAS_SIZE / max(width, height)
-        return moved(self.strokes, scale, (CANVAS_SIZE - width * scale) / 2, (CANVAS_SIZE - height * scale) / 2)
+        return fitted(self.strokes, self.canvas, (CANVAS_SIZE, CANVAS_SIZE))
 
     def to_json(self) -> dict:
         record = {"canvas": list(self.canvas)}
@@ -61,9 +57,16 @@ class Drawing:
         return record
 
 
-def moved(strokes: list[Stroke], scale: float, dx: float, dy: float) -> list[Stroke]:
-    """Strokes scaled by `scale` and shifted by (dx, dy); a coordinate that would pass what floats hold stays
-    FARTHEST off the canvas instead (a file's point near the largest float, on a small canvas)."""
+def fitted(strokes: list[Stroke], canvas: tuple[int, int], target: tuple[int, int]) -> list[Stroke]:
+    """Strokes drawn on `canvas` (width, height) on the `target` canvas: as drawn when the two are the same size,
+    else scaled as large as fits and centred. A coordinate that would pass what floats hold stays FARTHEST off
+    the canvas instead (a file's point near the largest float, on a small canvas)."""
+    (width, height), (target_width, target_height) = canvas, target
+    if (width, height) == (target_width, target_height):
+        return [list(stroke) for stroke in strokes]
+    scale = min(target_width / width, target_height / height)
+    dx, dy = (target_width - width * scale) / 2, (target_height - height * scale) / 2
+
     def place(value: float, shift: float) -> float:
         return min(max(value * scale + shift, -FARTHEST), FARTHEST)
 
