@@ -75,7 +75,9 @@ class NumberSession(Observed):
             self.reading, self.others = NumberReading([], []), []
         else:
             self.reading = read_number(strokes, self.reader(slots[0]))
-            digits = [placed(self.reading.mark_strokes(index)) for index in range(len(self.reading.marks))]
+            # The other models shown read the same digits (none shown: nothing to place).
+            digits = [placed(self.reading.mark_strokes(index)) for index in range(len(self.reading.marks))] \
+                if len(slots) > 1 else []
             self.others = [self.reader(slot)(digits) if slot.state == "ready" else [None] * len(digits)
                            for slot in slots[1:]]
         if self.selected is not None and self.selected >= len(self.reading.marks):

@@ -322,16 +322,19 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     drawn = [list(stroke) for stroke in strokes if stroke]
     if not drawn or len(drawn) > MOST_NUMBER_STROKES:
         return NumberReading([], [], unread=len(drawn) if drawn else 0)
-    digit = digit_height([ink_box([stroke]) for stroke in drawn])
+    drawn_boxes = [ink_box([stroke]) for stroke in drawn]
+    digit = digit_height(drawn_boxes)
     # Each stroke alone first; one read surely as a digit alone is not looked at for joins.
-    strokes, cut_from, predictions = [], [], {}
+    strokes, cut_from, boxes, predictions = [], [], [], {}
     for index, (stroke, alone) in enumerate(zip(drawn, read([placed([stroke]) for stroke in drawn]), strict=True)):
         pieces = [stroke] if alone.verdict.kind == DIGIT else cut_at(stroke, joins(stroke, digit))
         if len(pieces) == 1:
             predictions[(len(strokes),)] = alone
+            boxes.append(drawn_boxes[index])
+        else:
+            boxes += [ink_box([piece]) for piece in pieces]
         strokes += pieces
         cut_from += [index] * len(pieces)
-    boxes = [ink_box([stroke]) for stroke in strokes]
     splits = [(order, runs(order, boxes, digit)) for order in orders(boxes)]
     groups = list(dict.fromkeys(group_of(order, run) for order, found in splits for run in found))
     priors = {group: prior([boxes[i] for i in group], digit) + CUT_COST / 2 * len(loose_ends(group, cut_from))
