@@ -122,14 +122,14 @@ def eight_digit_numbers(drawings, count: int = 30) -> list:
     """`count` 8-digit numbers of one writer's digits each, as strokes on the number canvas (fewer only if few
     writers have eight digits)."""
     from model.errors import DataError
-    from model.recipe.number_drawings import build_numbers
+    from model.recipe.number_drawings import build_numbers, settable
     from model.runtime.numbers import on_number_canvas
     from model.runtime.strokes import parse_number_text
 
     rng, eight = np.random.default_rng(8), []
     for _ in range(20):
         try:
-            records = build_numbers(drawings, count * 4, rng)
+            records = build_numbers([d for d in drawings if settable(d)], count * 4, rng)
         except DataError:  # no writer with two digits
             break
         numbers = [parse_number_text(json.dumps(record), "bench") for record in records]

@@ -45,11 +45,23 @@ def main(argv=None) -> int:
     def work() -> int:
         import numpy as np
 
-        from model.recipe.number_drawings import build_numbers
+        from model.errors import DataError
+        from model.recipe.number_drawings import UNSETTABLE, build_numbers, settable
         from model.runtime.strokes import read_drawings, write_records
 
-        marks = read_drawings(args.marks) if args.marks else []
-        numbers = build_numbers(read_drawings(args.strokes), args.count, np.random.default_rng(args.seed), marks,
+        def settable_drawings(path: str) -> list:
+            """The drawings of `path` that can be set in a number; each one left out is named (a real file may
+            hold a digit drawn as a flat line: it should not cost the whole file)."""
+            drawings = read_drawings(path)
+            for drawing in drawings:
+                if not settable(drawing):
+                    print(f"{path}:{drawing.line}: left out: {UNSETTABLE}", file=sys.stderr)
+            return [drawing for drawing in drawings if settable(drawing)]
+
+        marks = settable_drawings(args.marks) if args.marks else []
+        if args.marks and not marks:
+            raise DataError(f"{args.marks}: no drawing in it can be set in a number")
+        numbers = build_numbers(settable_drawings(args.strokes), args.count, np.random.default_rng(args.seed), marks,
                                 where=args.strokes, joined=args.joined, marks_where=args.marks)
         write_records(args.out, numbers)
         lengths = [len(n["gaps"]) + 1 for n in numbers]

@@ -234,9 +234,11 @@ def test_evaluate_numbers_reports_splits_and_readings_and_writes_the_answers(tmp
     assert digits.returncode == 2 and "'label' is the digit" in digits.stderr and str(strokes_file) in digits.stderr
 
 
-def test_numbers_are_built_from_any_digits_a_file_holds_or_the_drawing_that_cannot_be_is_named(tmp_path):
+def test_numbers_are_built_from_any_digits_a_file_holds_and_a_drawing_that_cannot_be_is_named_and_left_out(
+        tmp_path):
     """A drawing 19 times as wide as tall makes a long number that no slope fits on the canvas: it is laid on a
-    flat baseline (it once recursed without end). One past 20, or reaching past what floats measure, is named."""
+    flat baseline (it once recursed without end). One past 20, or reaching past what floats measure, is named and
+    left out, and the numbers are built from the others (DigiLeTs holds a 7 drawn as a flat line)."""
     from model.runtime.strokes import Drawing, write_drawings
 
     dot = Drawing([[(100.0, 100.0)]], 1, writer="w")
@@ -245,12 +247,25 @@ def test_numbers_are_built_from_any_digits_a_file_holds_or_the_drawing_that_cann
         for record in build_numbers([dot, line], 5, np.random.default_rng(0)):
             ys = [y for stroke in record["strokes"] for _, y in stroke]
             assert 0 <= min(ys) and max(ys) <= CANVAS_SIZE and record["label"] in ("12", "21")
-    digits = tmp_path / "digits.jsonl"
+    digits, out = tmp_path / "digits.jsonl", tmp_path / "n.jsonl"
     for far in ([[0.0, 100.0], [400.0, 100.0]], [[0.0, 1e308], [0.0, -1e308]]):
-        write_drawings(digits, [dot, Drawing([far], 2, writer="w")])
-        made = run_script("scripts/make_numbers.py", "--strokes", str(digits), "--out", str(tmp_path / "n.jsonl"))
-        assert made.returncode == 2 and f"{digits}:2: a drawing more than 20 times as wide as tall" in made.stderr
-        assert "Traceback" not in made.stderr and not (tmp_path / "n.jsonl").exists()
+        write_drawings(digits, [dot, Drawing([far], 2, writer="w"), Drawing([[(50.0, 50.0), (50.0, 150.0)]], 1,
+                                                                            writer="w")])
+        made = run_script("scripts/make_numbers.py", "--strokes", str(digits), "--out", str(out), "--count", "5")
+        assert made.returncode == 0, made.stderr
+        assert f"{digits}:2: left out: a drawing more than 20 times as wide as tall" in made.stderr
+        assert {json.loads(line)["label"] for line in out.read_text().splitlines()} == {"11"}
+        write_drawings(digits, [dot, Drawing([far], 2, writer="w")])  # alone with the one left out: no number
+        made = run_script("scripts/make_numbers.py", "--strokes", str(digits), "--out", str(out))
+        assert made.returncode == 2 and f"{digits}:2: left out" in made.stderr and "no writer with 2" in made.stderr
+        assert "Traceback" not in made.stderr
+        out.unlink()
+    marks = tmp_path / "marks.jsonl"
+    write_drawings(marks, [Drawing([[[0.0, 100.0], [400.0, 100.0]]], None)])
+    write_drawings(digits, [dot, dot])
+    made = run_script("scripts/make_numbers.py", "--strokes", str(digits), "--marks", str(marks), "--out", str(out))
+    assert made.returncode == 2 and f"{marks}: no drawing in it can be set in a number" in made.stderr
+    assert not out.exists()
 
 
 def test_numbers_with_two_digits_joined_in_one_stroke_are_built_and_their_sure_misreadings_counted(drawings):

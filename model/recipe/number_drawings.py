@@ -34,6 +34,18 @@ def ink_extent(strokes) -> tuple[float, float, float, float]:
     return float(left), float(top), float(right), float(bottom)
 
 
+UNSETTABLE = f"a drawing more than {WIDEST:g} times as wide as tall, or reaching past what floats measure, is " \
+    "set in no number"
+
+
+def settable(drawing: Drawing) -> bool:
+    """Whether a drawing can be set in a number: its ink no more than WIDEST times as wide as tall (a digit
+    drawn as a flat line would make its number endless), within what floats measure."""
+    left, top, right, bottom = ink_extent(drawing.on_phone_canvas())
+    wide, tall = right - left, bottom - top
+    return bool(np.isfinite(wide) and np.isfinite(tall) and wide / max(tall, 1.0) <= WIDEST)
+
+
 def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Drawing] = (),
                  joined: bool = False, where: tuple[str, str] = ("--strokes", "--marks")) -> dict:
     """One number's JSON record from one writer's digits (and `marks` that are no digit put among them,
@@ -50,13 +62,11 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
             pieces.insert(at[-1], mark)
         placed, counts, gaps, x = [], [], [], MARGIN
         for index, drawing in enumerate(pieces):
+            if not settable(drawing):
+                name = where[1] if any(drawing is mark for mark in marks) else where[0]
+                raise DataError(f"{name}:{drawing.line}: {UNSETTABLE}")
             drawn = drawing.on_phone_canvas()
             left, top, right, bottom = ink_extent(drawn)
-            wide, tall = right - left, bottom - top
-            if not (np.isfinite(wide) and np.isfinite(tall) and wide / max(tall, 1.0) <= WIDEST):
-                name = where[1] if any(drawing is mark for mark in marks) else where[0]
-                raise DataError(f"{name}:{drawing.line}: a drawing more than {WIDEST:g} times as wide as "
-                                "tall, or reaching past what floats measure, is set in no number")
             scale = height / max(bottom - top, 1.0)
             width = (right - left) * scale
             if index:
