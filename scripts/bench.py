@@ -126,10 +126,10 @@ def eight_digit_numbers(drawings, count: int = 30) -> list:
     from model.runtime.numbers import on_number_canvas
     from model.runtime.strokes import parse_number_text
 
-    rng, eight = np.random.default_rng(8), []
+    rng, eight, settled = np.random.default_rng(8), [], [d for d in drawings if settable(d)]
     for _ in range(20):
         try:
-            records = build_numbers([d for d in drawings if settable(d)], count * 4, rng)
+            records = build_numbers(settled, count * 4, rng)
         except DataError:  # no writer with two digits
             break
         numbers = [parse_number_text(json.dumps(record), "bench") for record in records]

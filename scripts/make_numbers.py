@@ -52,11 +52,13 @@ def main(argv=None) -> int:
         def settable_drawings(path: str) -> list:
             """The drawings of `path` that can be set in a number; each one left out is named (a real file may
             hold a digit drawn as a flat line: it should not cost the whole file)."""
-            drawings = read_drawings(path)
-            for drawing in drawings:
-                if not settable(drawing):
+            kept = []
+            for drawing in read_drawings(path):
+                if settable(drawing):
+                    kept.append(drawing)
+                else:
                     print(f"{path}:{drawing.line}: left out: {UNSETTABLE}", file=sys.stderr)
-            return [drawing for drawing in drawings if settable(drawing)]
+            return kept
 
         marks = settable_drawings(args.marks) if args.marks else []
         if args.marks and not marks:

@@ -53,6 +53,10 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
     from the end of the left one's last stroke to the start of the right one's first, as a writer joins
     digits (the record then says which, and no longer which strokes each digit has). `where` names the files
     of digits and of marks in errors."""
+    for drawings, name in ((digits, where[0]), (marks, where[1])):
+        for drawing in drawings:
+            if not settable(drawing):
+                raise DataError(f"{name}:{drawing.line}: {UNSETTABLE}")
     for attempt in range(TRIES):
         height = rng.uniform(*HEIGHT) * CANVAS_SIZE
         slope = rng.uniform(-SLOPE, SLOPE) if attempt < TRIES - 1 else 0.0  # a flat baseline always fits
@@ -62,9 +66,6 @@ def build_number(digits: list[Drawing], rng: np.random.Generator, marks: list[Dr
             pieces.insert(at[-1], mark)
         placed, counts, gaps, x = [], [], [], MARGIN
         for index, drawing in enumerate(pieces):
-            if not settable(drawing):
-                name = where[1] if any(drawing is mark for mark in marks) else where[0]
-                raise DataError(f"{name}:{drawing.line}: {UNSETTABLE}")
             drawn = drawing.on_phone_canvas()
             left, top, right, bottom = ink_extent(drawn)
             scale = height / max(bottom - top, 1.0)

@@ -367,7 +367,7 @@ def read_number(strokes: Sequence[Stroke], read: Callable[[list[list[Stroke]]], 
     ones = [predictions[mark.strokes].digit == 1 and predictions[mark.strokes].verdict.kind == DIGIT
             for mark in marks]
     marks = [replace(mark, on_a_one=any(ones[j] and ends_on([strokes[i] for i in mark.strokes],
-                                                              [strokes[i] for i in marks[j].strokes])
+                                                              [strokes[i] for i in marks[j].strokes], marks[j].box)
                                         for j in (index - 1, index + 1) if 0 <= j < len(marks)))
              for index, mark in enumerate(marks)]
     return NumberReading(marks, [predictions[mark.strokes] for mark in marks], strokes, cut_from)
@@ -436,10 +436,12 @@ def rejoined(group: Sequence[int], strokes: Sequence[Stroke], cut_from: Sequence
     return joined
 
 
-def ends_on(strokes: Sequence[Stroke], other: Sequence[Stroke], reach: float = 2 * BRUSH_REACH) -> bool:
-    """Whether an end of one of `strokes` lies within `reach` of the pen path of `other` (on its ink)."""
+def ends_on(strokes: Sequence[Stroke], other: Sequence[Stroke], box: Box | None = None,
+            reach: float = 2 * BRUSH_REACH) -> bool:
+    """Whether an end of one of `strokes` lies within `reach` of the pen path of `other` (on its ink); `box`:
+    `other`'s ink box, where it is known already."""
     ends = np.array([stroke[at] for stroke in strokes for at in (0, -1)], np.float64)
-    left, top, right, bottom = ink_box(other)
+    left, top, right, bottom = box or ink_box(other)
     near = (ends[:, 0] >= left - reach) & (ends[:, 0] <= right + reach) & \
         (ends[:, 1] >= top - reach) & (ends[:, 1] <= bottom + reach)
     with np.errstate(over="ignore", invalid="ignore"):  # a stroke from a file may reach past what floats measure
